@@ -1,0 +1,109 @@
+{#- Turning export text into typed values. Each macro takes a SQL expression
+    of type text and returns an expression; unparseable input gives null, so
+    the caller can tell "missing" from "unreadable" and quarantine the row. -#}
+
+{% macro clean_text(column) %}
+    {#- Trimmed text, with the blank-like markers of the exports as null. -#}
+    case
+        when trim({{ column }}) in ('', '-', '--', '—') then null
+        when lower(trim({{ column }})) in ('null', 'none', 'nil', 'n/a', 'na', 'nan') then null
+        else trim({{ column }})
+    end
+{% endmacro %}
+
+{% macro normalize_label(column) %}
+    {{ return(adapter.dispatch('normalize_label', 'support_kpi')(column)) }}
+{% endmacro %}
+
+{% macro default__normalize_label(column) %}
+    regexp_replace(lower(trim({{ column }})), '\s+', ' ', 'g')
+{% endmacro %}
+
+{% macro normalize_email(column) %}
+    lower(trim({{ column }}))
+{% endmacro %}
+
+{% macro parse_boolean(column) %}
+    {#- true/false, 1/0, yes/no, y/n, t/f, да/нет; anything else is null. -#}
+    case
+        when lower(trim({{ column }})) in ('true', 't', '1', 'yes', 'y', 'да', 'д')
+            then true
+        when lower(trim({{ column }})) in ('false', 'f', '0', 'no', 'n', 'нет', 'н')
+            then false
+    end
+{% endmacro %}
+
+{% macro parse_integer(column) %}
+    {{ return(adapter.dispatch('parse_integer', 'support_kpi')(column)) }}
+{% endmacro %}
+
+{% macro duckdb__parse_integer(column) %}
+    case
+        when regexp_full_match(trim({{ column }}), '[+-]?[0-9]+(\.0+)?')
+            then try_cast(try_cast(trim({{ column }}) as decimal(38, 4)) as bigint)
+    end
+{% endmacro %}
+
+{% macro parse_decimal(column) %}
+    {{ return(adapter.dispatch('parse_decimal', 'support_kpi')(column)) }}
+{% endmacro %}
+
+{% macro duckdb__parse_decimal(column) %}
+    {#- 1234.5, 1234,5 (decimal comma), 1.234,50 and 1,234.50 (grouped).
+        A lone comma is a decimal comma: exports using it come from shops
+        that also write 1.234,50. -#}
+    {%- set value = "regexp_replace(trim(" ~ column ~ "), '\\s', '', 'g')" -%}
+    case
+        when regexp_full_match({{ value }}, '[+-]?[0-9]{1,3}(\.[0-9]{3})+,[0-9]+')
+            then try_cast(replace(replace({{ value }}, '.', ''), ',', '.') as decimal(18, 4))
+        when regexp_full_match({{ value }}, '[+-]?[0-9]{1,3}(,[0-9]{3})+\.[0-9]+')
+            then try_cast(replace({{ value }}, ',', '') as decimal(18, 4))
+        when regexp_full_match({{ value }}, '[+-]?[0-9]*,[0-9]+')
+            then try_cast(replace({{ value }}, ',', '.') as decimal(18, 4))
+        when regexp_full_match({{ value }}, '[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)')
+            then try_cast({{ value }} as decimal(18, 4))
+    end
+{% endmacro %}
+
+{% macro parse_timestamp(column, source_timezone=none) %}
+    {#- Any timestamp form of the exports to a UTC timestamp without zone:
+        ISO 8601 with Z or an offset; ISO without a zone (read in
+        source_timezone); DD.MM.YYYY HH:MM[:SS] (source_timezone); Unix epoch
+        seconds or milliseconds. Impossible dates give null. -#}
+    {%- set tz = source_timezone if source_timezone is not none else var('source_timezone') -%}
+    {{ return(adapter.dispatch('parse_timestamp', 'support_kpi')(column, tz)) }}
+{% endmacro %}
+
+{% macro duckdb__parse_timestamp(column, source_timezone) %}
+    {%- set value = 'trim(' ~ column ~ ')' -%}
+    {%- set tz = source_timezone | replace("'", "''") -%}
+    case
+        when regexp_full_match({{ value }}, '-?[0-9]{9,11}')
+            then timezone('UTC', to_timestamp(try_cast({{ value }} as bigint)))
+        when regexp_full_match({{ value }}, '-?[0-9]{12,14}')
+            then timezone('UTC', to_timestamp(try_cast({{ value }} as bigint) / 1000.0))
+        when regexp_matches(
+            {{ value }},
+            '[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)? ?(Z|z|UTC|[+-][0-9]{2}(:?[0-9]{2})?)$'
+        )
+            then timezone('UTC', try_cast({{ value }} as timestamptz))
+        when regexp_full_match({{ value }}, '[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?)?')
+            then timezone('UTC', timezone('{{ tz }}', coalesce(
+                try_strptime({{ value }}, '%d.%m.%Y %H:%M:%S'),
+                try_strptime({{ value }}, '%d.%m.%Y %H:%M'),
+                try_strptime({{ value }}, '%d.%m.%Y')
+            )))
+        when regexp_full_match({{ value }}, '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?')
+            then timezone('UTC', timezone('{{ tz }}', try_cast({{ value }} as timestamp)))
+    end
+{% endmacro %}
+
+{% macro rejection_reasons(checks) %}
+    {#- checks: list of (condition, reason code). The codes of the failed
+        checks, comma-separated, or null when the row is clean. -#}
+    nullif(concat_ws(', '
+    {%- for condition, reason in checks %},
+        case when {{ condition }} then '{{ reason }}' end
+    {%- endfor %}
+    ), '')
+{% endmacro %}

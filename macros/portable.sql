@@ -1,0 +1,75 @@
+{#- Engine-specific SQL behind one name each, so models stay portable. -#}
+
+{% macro to_reporting_time(column) %}
+    {#- A UTC timestamp as wall-clock time in var('reporting_timezone'). -#}
+    {{ return(adapter.dispatch('to_reporting_time', 'support_kpi')(column, var('reporting_timezone'))) }}
+{% endmacro %}
+
+{% macro default__to_reporting_time(column, timezone) %}
+    {%- if timezone | upper == 'UTC' -%}
+        {{ column }}
+    {%- else -%}
+        cast((({{ column }}) at time zone 'UTC') at time zone '{{ timezone }}' as {{ dbt.type_timestamp() }})
+    {%- endif -%}
+{% endmacro %}
+
+{% macro to_reporting_date(column) %}
+    cast({{ support_kpi.to_reporting_time(column) }} as date)
+{% endmacro %}
+
+{% macro percentile(column, fraction) %}
+    {#- Continuous (interpolated) percentile, as percentile_cont computes it. -#}
+    {{ return(adapter.dispatch('percentile', 'support_kpi')(column, fraction)) }}
+{% endmacro %}
+
+{% macro default__percentile(column, fraction) %}
+    percentile_cont({{ fraction }}) within group (order by {{ column }})
+{% endmacro %}
+
+{% macro duckdb__percentile(column, fraction) %}
+    quantile_cont({{ column }}, {{ fraction }})
+{% endmacro %}
+
+{% macro pseudonymize(column) %}
+    {#- A salted one-way key for a normalised identifier (an e-mail). The salt
+        is var('customer_id_salt'); changing it changes every key. -#}
+    {{ return(adapter.dispatch('pseudonymize', 'support_kpi')(column, var('customer_id_salt'))) }}
+{% endmacro %}
+
+{% macro duckdb__pseudonymize(column, salt) %}
+    case
+        when {{ column }} is not null
+            then left(sha256('{{ salt | replace("'", "''") }}' || {{ column }}), 32)
+    end
+{% endmacro %}
+
+{% macro minutes_between(start_column, end_column) %}
+    {#- Elapsed minutes, with seconds as the fraction. -#}
+    ({{ dbt.datediff(start_column, end_column, 'second') }} / 60.0)
+{% endmacro %}
+
+{% macro add_days(days, column) %}
+    cast({{ dbt.dateadd('day', days, column) }} as date)
+{% endmacro %}
+
+{% macro period_start(grain, date_column) %}
+    cast({{ dbt.date_trunc(grain, date_column) }} as date)
+{% endmacro %}
+
+{% macro integer_series(digits=5) %}
+    {#- The integers 0 .. 10^digits - 1 as column `n`, from cross-joined
+        digits: portable where generate_series is not. -#}
+    with digits as (
+        {%- for digit in range(10) %}
+        select {{ digit }} as digit{% if not loop.last %} union all{% endif %}
+        {%- endfor %}
+    )
+    select
+        {%- for position in range(digits) %}
+        {% if not loop.first %}+ {% endif %}d{{ position }}.digit * {{ 10 ** position }}
+        {%- endfor %} as n
+    from digits as d0
+    {%- for position in range(1, digits) %}
+    cross join digits as d{{ position }}
+    {%- endfor %}
+{% endmacro %}

@@ -1,0 +1,50 @@
+{#- One row per survey response row read, typed, with the reasons it cannot
+    be modelled (null when it can). -#}
+
+with
+
+source as (
+    select * from {{ source('helpdesk', 'surveys') }}
+),
+
+cleaned as (
+    select
+        _source_file as source_file,
+        _source_row_number as source_row_number,
+        {{ clean_text('response_id') }} as response_id,
+        {{ clean_text('ticket_id') }} as ticket_id,
+        {{ normalize_email(clean_text('respondent_email')) }} as respondent_email,
+        {{ clean_text('survey_type') }} as survey_type_label,
+        {{ clean_text('score') }} as score_text,
+        {{ clean_text('comment') }} as comment,
+        {{ clean_text('responded_at') }} as responded_at_text
+    from source
+),
+
+typed as (
+    select
+        *,
+        {{ normalize_label('survey_type_label') }} as survey_type,
+        {{ parse_integer('score_text') }} as score,
+        {{ parse_timestamp('responded_at_text') }} as responded_at,
+        {{ pseudonymize('respondent_email') }} as customer_id
+    from cleaned
+),
+
+checked as (
+    select
+        *,
+        {{ rejection_reasons([
+            ('response_id is null', 'missing_response_id'),
+            ("survey_type is null or survey_type not in ('csat', 'nps')", 'unknown_survey_type'),
+            ('score_text is null', 'missing_score'),
+            ('score_text is not null and score is null', 'unparseable_score'),
+            ("survey_type = 'csat' and (score < 1 or score > 5)", 'score_out_of_range'),
+            ("survey_type = 'nps' and (score < 0 or score > 10)", 'score_out_of_range'),
+            ('responded_at_text is null', 'missing_responded_at'),
+            ('responded_at_text is not null and responded_at is null', 'unparseable_responded_at'),
+        ]) }} as rejection_reasons
+    from typed
+)
+
+select * from checked

@@ -1,0 +1,46 @@
+{#- One row per status-change row read (optional export), typed and
+    labelled, with the reasons it cannot be modelled (null when it can). -#}
+
+with
+
+source as (
+    select * from {{ source('helpdesk', 'ticket_status_changes') }}
+),
+
+cleaned as (
+    select
+        _source_file as source_file,
+        _source_row_number as source_row_number,
+        {{ clean_text('ticket_id') }} as ticket_id,
+        {{ clean_text('status') }} as status_label,
+        {{ clean_text('changed_at') }} as changed_at_text
+    from source
+),
+
+typed as (
+    select
+        *,
+        {{ normalize_label('status_label') }} as status_key,
+        {{ parse_timestamp('changed_at_text') }} as changed_at
+    from cleaned
+),
+
+status_labels as (
+    select * from {{ ref('status_labels') }}
+),
+
+labelled as (
+    select
+        typed.*,
+        coalesce(status_labels.status, 'unknown') as status,
+        {{ rejection_reasons([
+            ('typed.ticket_id is null', 'missing_ticket_id'),
+            ('typed.changed_at_text is null', 'missing_changed_at'),
+            ('typed.changed_at_text is not null and typed.changed_at is null', 'unparseable_changed_at'),
+        ]) }} as rejection_reasons
+    from typed
+    left join status_labels
+        on typed.status_key = status_labels.label
+)
+
+select * from labelled

@@ -1,0 +1,76 @@
+{#- One row per ticket row read, typed and labelled, with the reasons it
+    cannot be modelled (null when it can). Deduplication happens downstream. -#}
+
+with
+
+source as (
+    select * from {{ source('helpdesk', 'tickets') }}
+),
+
+cleaned as (
+    select
+        _source_file as source_file,
+        _source_row_number as source_row_number,
+        {{ clean_text('ticket_id') }} as ticket_id,
+        {{ clean_text('channel') }} as channel_label,
+        {{ clean_text('status') }} as status_label,
+        {{ normalize_email(clean_text('requester_email')) }} as requester_email,
+        {{ clean_text('assignee_id') }} as assignee_id,
+        {{ clean_text('team') }} as team,
+        {{ clean_text('category') }} as category,
+        {{ clean_text('priority') }} as priority,
+        {{ clean_text('tags') }} as tags,
+        {{ clean_text('is_escalated') }} as is_escalated_text,
+        {{ clean_text('reopen_count') }} as reopen_count_text,
+        {{ clean_text('created_at') }} as created_at_text,
+        {{ clean_text('updated_at') }} as updated_at_text,
+        {{ clean_text('solved_at') }} as solved_at_text
+    from source
+),
+
+typed as (
+    select
+        *,
+        {{ normalize_label('channel_label') }} as channel_key,
+        {{ normalize_label('status_label') }} as status_key,
+        {{ parse_boolean('is_escalated_text') }} as is_escalated_parsed,
+        {{ parse_integer('reopen_count_text') }} as reopen_count,
+        {{ parse_timestamp('created_at_text') }} as created_at,
+        {{ parse_timestamp('updated_at_text') }} as updated_at,
+        {{ parse_timestamp('solved_at_text') }} as solved_at
+    from cleaned
+),
+
+channel_labels as (
+    select * from {{ ref('channel_labels') }}
+),
+
+status_labels as (
+    select * from {{ ref('status_labels') }}
+),
+
+labelled as (
+    select
+        typed.*,
+        coalesce(channel_labels.channel, 'other') as channel,
+        coalesce(status_labels.status, 'unknown') as status,
+        coalesce(typed.is_escalated_parsed, false) as is_escalated,
+        {{ pseudonymize('typed.requester_email') }} as customer_id,
+        {{ rejection_reasons([
+            ('typed.ticket_id is null', 'missing_ticket_id'),
+            ('typed.created_at_text is null', 'missing_created_at'),
+            ('typed.created_at_text is not null and typed.created_at is null', 'unparseable_created_at'),
+            ('typed.updated_at_text is not null and typed.updated_at is null', 'unparseable_updated_at'),
+            ('typed.solved_at_text is not null and typed.solved_at is null', 'unparseable_solved_at'),
+            ('typed.reopen_count_text is not null and typed.reopen_count is null', 'unparseable_reopen_count'),
+            ('typed.is_escalated_text is not null and typed.is_escalated_parsed is null', 'unparseable_is_escalated'),
+            ('typed.solved_at < typed.created_at', 'solved_before_created'),
+        ]) }} as rejection_reasons
+    from typed
+    left join channel_labels
+        on typed.channel_key = channel_labels.label
+    left join status_labels
+        on typed.status_key = status_labels.label
+)
+
+select * from labelled
