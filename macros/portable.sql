@@ -73,3 +73,40 @@
     cross join digits as d{{ position }}
     {%- endfor %}
 {% endmacro %}
+
+{% macro period_start_for_grain(grain_column, date_column) %}
+    {#- The start of the day, ISO week, month or quarter holding a date, for
+        a grain held in a column. -#}
+    case {{ grain_column }}
+        when 'day' then {{ date_column }}
+        when 'week' then {{ support_kpi.period_start('week', date_column) }}
+        when 'month' then {{ support_kpi.period_start('month', date_column) }}
+        when 'quarter' then {{ support_kpi.period_start('quarter', date_column) }}
+    end
+{% endmacro %}
+
+{% macro type_double() %}
+    {{ return(adapter.dispatch('type_double', 'support_kpi')()) }}
+{% endmacro %}
+
+{% macro default__type_double() %}double precision{% endmacro %}
+
+{% macro duckdb__type_double() %}double{% endmacro %}
+
+{% macro spark__type_double() %}double{% endmacro %}
+
+{% macro period_grains_select(grains) %}
+    {#- One row per period grain, as column period_grain. -#}
+    {%- for grain in grains %}
+    select '{{ grain }}' as period_grain
+    {%- if not loop.last %}
+    union all{% endif %}
+    {%- endfor %}
+{% endmacro %}
+
+{% macro percent_where(condition, among='true') %}
+    {#- Share of rows meeting a condition among rows meeting another, in
+        percent; null when no row is among them. -#}
+    100 * cast(sum(case when ({{ among }}) and ({{ condition }}) then 1 else 0 end) as {{ support_kpi.type_double() }})
+    / nullif(sum(case when {{ among }} then 1 else 0 end), 0)
+{% endmacro %}

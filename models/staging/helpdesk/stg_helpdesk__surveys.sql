@@ -8,7 +8,7 @@ response_versions as (
 ranked as (
     select
         *,
-        {#- The same response in several exports: the later file wins. -#}
+        {# The same response in several exports: the later file wins. -#}
         row_number() over (
             partition by response_id
             order by source_file desc, source_row_number desc

@@ -8,7 +8,7 @@ message_versions as (
 ranked as (
     select
         *,
-        {#- The same message in several exports: the later file wins. -#}
+        {# The same message in several exports: the later file wins. -#}
         row_number() over (
             partition by message_id
             order by source_file desc, source_row_number desc

@@ -8,7 +8,7 @@ changes as (
 ranked as (
     select
         *,
-        {#- The same change in several exports counts once. -#}
+        {# The same change in several exports counts once. -#}
         row_number() over (
             partition by ticket_id, changed_at, status
             order by source_file desc, source_row_number desc

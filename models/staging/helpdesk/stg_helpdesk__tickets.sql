@@ -8,7 +8,7 @@ ticket_versions as (
 ranked as (
     select
         *,
-        {#- Overlapping exports: the latest updated_at wins; ties go to the
+        {# Overlapping exports: the latest updated_at wins; ties go to the
             later file (export names sort by date), then the later row. -#}
         row_number() over (
             partition by ticket_id

@@ -8,7 +8,7 @@ order_versions as (
 ranked as (
     select
         *,
-        {#- Orders carry no updated_at: the later export file wins, then
+        {# Orders carry no updated_at: the later export file wins, then
             the later row. -#}
         row_number() over (
             partition by order_id

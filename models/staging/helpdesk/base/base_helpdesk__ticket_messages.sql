@@ -36,7 +36,7 @@ labelled as (
     select
         typed.*,
         coalesce(role_labels.author_role, 'unknown') as author_role,
-        {#- A message whose visibility is not exported is public. -#}
+        {# A message whose visibility is not exported is public. -#}
         coalesce(typed.is_public_parsed, true) as is_public,
         {{ rejection_reasons([
             ('typed.message_id is null', 'missing_message_id'),

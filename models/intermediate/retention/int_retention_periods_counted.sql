@@ -1,0 +1,183 @@
+{# One row per period grain and period from the first purchase to the
+    as-of date: customers active at the start (the day before the period),
+    new, active at the end (the period's last day, or the as-of date for the
+    current period), reactivated and churned. Only customers whose activity
+    changes inside a period can be churned or reactivated there, so those
+    are found from the span boundaries instead of every customer x period. #}
+
+with
+
+periods as (
+    select
+        period_grain,
+        period_start,
+        period_end,
+        {{ add_days(-1, 'period_start') }} as start_day,
+        case when is_complete then period_end else as_of_date end as end_day
+    from {{ ref('int_reporting_periods') }}
+    cross join (select as_of_date from {{ ref('int_build_as_of') }}) as as_of
+),
+
+spans as (
+    select * from {{ ref('int_customer_activity_spans') }}
+),
+
+customers as (
+    select distinct
+        customer_id,
+        first_order_date
+    from spans
+),
+
+first_purchase as (
+    select min(first_order_date) as first_date from customers
+),
+
+reported_periods as (
+    select periods.*
+    from periods
+    cross join first_purchase
+    where periods.period_end >= first_purchase.first_date
+),
+
+{# Customers active on each calendar day: +1 on a span's first day, -1
+    on the day after its last, summed in date order. #}
+span_edges as (
+    select
+        active_from as edge_day,
+        1 as delta
+    from spans
+    union all
+    select
+        {{ add_days(1, 'active_until') }} as edge_day,
+        -1 as delta
+    from spans
+),
+
+daily_deltas as (
+    select
+        edge_day,
+        sum(delta) as delta
+    from span_edges
+    group by edge_day
+),
+
+daily_active as (
+    select
+        days.calendar_date,
+        sum(coalesce(daily_deltas.delta, 0)) over (
+            order by days.calendar_date
+            rows between unbounded preceding and current row
+        ) as active_customers
+    from {{ ref('int_calendar_days') }} as days
+    left join daily_deltas
+        on days.calendar_date = daily_deltas.edge_day
+),
+
+grains as (
+    {{ period_grains_select(var('period_grains')) }}
+),
+
+new_customers as (
+    select
+        reported_periods.period_grain,
+        reported_periods.period_start,
+        count(*) as customers
+    from customers
+    cross join grains
+    inner join reported_periods
+        on
+            grains.period_grain = reported_periods.period_grain
+            and {{ period_start_for_grain('grains.period_grain', 'customers.first_order_date') }}
+            = reported_periods.period_start
+    where customers.first_order_date <= reported_periods.end_day
+    group by reported_periods.period_grain, reported_periods.period_start
+),
+
+{# A customer's status can differ between a period's start and end only if
+    one of their span boundaries (first active day, first inactive day)
+    falls inside the period. #}
+boundaries as (
+    select customer_id, active_from as boundary_day from spans
+    union
+    select customer_id, {{ add_days(1, 'active_until') }} as boundary_day from spans
+),
+
+candidates as (
+    select distinct
+        boundaries.customer_id,
+        reported_periods.period_grain,
+        reported_periods.period_start,
+        reported_periods.start_day,
+        reported_periods.end_day
+    from boundaries
+    cross join grains
+    inner join reported_periods
+        on
+            grains.period_grain = reported_periods.period_grain
+            and {{ period_start_for_grain('grains.period_grain', 'boundaries.boundary_day') }}
+            = reported_periods.period_start
+    where boundaries.boundary_day <= reported_periods.end_day
+),
+
+candidate_status as (
+    select
+        candidates.period_grain,
+        candidates.period_start,
+        candidates.customer_id,
+        max(customers.first_order_date) as first_order_date,
+        max(case
+            when candidates.start_day between spans.active_from and spans.active_until then 1 else 0
+        end) as is_active_at_start,
+        max(case
+            when candidates.end_day between spans.active_from and spans.active_until then 1 else 0
+        end) as is_active_at_end
+    from candidates
+    inner join spans
+        on candidates.customer_id = spans.customer_id
+    inner join customers
+        on candidates.customer_id = customers.customer_id
+    group by candidates.period_grain, candidates.period_start, candidates.customer_id
+),
+
+changes as (
+    select
+        period_grain,
+        period_start,
+        sum(case when is_active_at_start = 1 and is_active_at_end = 0 then 1 else 0 end)
+            as customers_churned,
+        sum(case
+            when is_active_at_start = 0 and is_active_at_end = 1 and first_order_date < period_start
+                then 1
+            else 0
+        end) as customers_reactivated
+    from candidate_status
+    group by period_grain, period_start
+),
+
+final as (
+    select
+        reported_periods.period_grain,
+        reported_periods.period_start,
+        reported_periods.end_day,
+        coalesce(active_at_start.active_customers, 0) as customers_start,
+        coalesce(new_customers.customers, 0) as customers_new,
+        coalesce(active_at_end.active_customers, 0) as customers_end,
+        coalesce(changes.customers_reactivated, 0) as customers_reactivated,
+        coalesce(changes.customers_churned, 0) as customers_churned
+    from reported_periods
+    left join daily_active as active_at_start
+        on reported_periods.start_day = active_at_start.calendar_date
+    left join daily_active as active_at_end
+        on reported_periods.end_day = active_at_end.calendar_date
+    left join new_customers
+        on
+            reported_periods.period_grain = new_customers.period_grain
+            and reported_periods.period_start = new_customers.period_start
+    left join changes
+        on
+            reported_periods.period_grain = changes.period_grain
+            and reported_periods.period_start = changes.period_start
+)
+
+select * from final

@@ -1,0 +1,111 @@
+with
+
+tickets as (
+    select * from {{ ref('stg_helpdesk__tickets') }}
+),
+
+replies as (
+    select * from {{ ref('int_tickets_replies_aggregated') }}
+),
+
+contacts as (
+    select * from {{ ref('int_tickets_contacts_sequenced') }}
+),
+
+ranked_responses as (
+    select
+        ticket_id,
+        survey_type,
+        score,
+        {# A ticket rated twice keeps its latest rating. -#}
+        row_number() over (
+            partition by ticket_id, survey_type
+            order by responded_at desc, response_id desc
+        ) as response_rank
+    from {{ ref('stg_helpdesk__surveys') }}
+    where ticket_id is not null
+),
+
+ticket_scores as (
+    select
+        ticket_id,
+        max(case when survey_type = 'csat' then score end) as csat_score,
+        max(case when survey_type = 'nps' then score end) as nps_score
+    from ranked_responses
+    where response_rank = 1
+    group by ticket_id
+),
+
+joined as (
+    select
+        tickets.ticket_id,
+        tickets.customer_id,
+        tickets.channel,
+        tickets.category,
+        tickets.priority,
+        tickets.status,
+        {{ minutes_between('tickets.created_at', 'replies.first_responded_at') }}
+            as first_response_minutes,
+        coalesce(replies.agent_reply_count, 0) as agent_reply_count,
+        coalesce(replies.bot_message_count, 0) as bot_message_count,
+        coalesce(replies.answered_customer_turns, 0) as answered_customer_turns,
+        coalesce(replies.customer_wait_minutes, 0) as customer_wait_minutes,
+        case
+            when tickets.is_solved
+                then {{ minutes_between('tickets.created_at', 'tickets.solved_at') }}
+        end as resolution_minutes,
+        ticket_scores.csat_score,
+        ticket_scores.nps_score,
+        tickets.is_solved,
+        tickets.is_solved and coalesce(replies.agent_reply_count, 0) = 1 as is_one_touch,
+        tickets.is_solved and coalesce(replies.agent_reply_count, 0) = 0 as is_self_served,
+        tickets.reopen_count > 0
+        or coalesce(replies.last_customer_message_at > tickets.solved_at, false) as is_reopened,
+        tickets.is_abandoned,
+        tickets.is_escalated,
+        coalesce(contacts.is_repeat_contact, false) as is_repeat_contact,
+        coalesce(contacts.is_followed_by_repeat_contact, false) as is_followed_by_repeat_contact,
+        tickets.created_at,
+        replies.first_responded_at,
+        tickets.solved_at
+    from tickets
+    left join replies
+        on tickets.ticket_id = replies.ticket_id
+    left join contacts
+        on tickets.ticket_id = contacts.ticket_id
+    left join ticket_scores
+        on tickets.ticket_id = ticket_scores.ticket_id
+),
+
+final as (
+    select
+        ticket_id,
+        customer_id,
+        channel,
+        category,
+        priority,
+        status,
+        cast(first_response_minutes as {{ type_double() }}) as first_response_minutes,
+        cast(agent_reply_count as {{ dbt.type_int() }}) as agent_reply_count,
+        cast(bot_message_count as {{ dbt.type_int() }}) as bot_message_count,
+        cast(answered_customer_turns as {{ dbt.type_int() }}) as answered_customer_turns,
+        cast(customer_wait_minutes as {{ type_double() }}) as customer_wait_minutes,
+        cast(resolution_minutes as {{ type_double() }}) as resolution_minutes,
+        cast(csat_score as {{ dbt.type_int() }}) as csat_score,
+        cast(nps_score as {{ dbt.type_int() }}) as nps_score,
+        is_solved,
+        is_one_touch,
+        is_self_served,
+        is_reopened,
+        is_abandoned,
+        is_escalated,
+        is_repeat_contact,
+        is_solved and not is_reopened and not is_followed_by_repeat_contact
+            as is_first_contact_resolved,
+        created_at,
+        first_responded_at,
+        solved_at
+    from joined
+)
+
+select * from final

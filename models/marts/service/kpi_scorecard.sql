@@ -1,0 +1,111 @@
+{%- set service_kpis = [
+    'tickets', 'mean_first_response_minutes', 'median_first_response_minutes',
+    'p90_first_response_minutes', 'mean_response_minutes', 'tickets_solved',
+    'mean_resolution_minutes', 'one_touch_resolution_pct',
+    'first_contact_resolution_pct', 'self_service_pct', 'abandonment_pct',
+    'escalation_pct', 'repeat_contact_pct', 'csat_pct', 'csat_mean_score', 'nps',
+] %}
+{%- set retention_kpis = [
+    'customers_end', 'retention_rate_pct', 'strict_retention_rate_pct',
+] %}
+
+with
+
+service_kpis as (
+    select * from {{ ref('service_kpis') }}
+),
+
+retention as (
+    select * from {{ ref('retention') }}
+),
+
+targets as (
+    select * from {{ ref('kpi_targets') }}
+),
+
+kpi_values as (
+    {%- for kpi in service_kpis %}
+    select
+        period_grain,
+        period_start,
+        channel,
+        '{{ kpi }}' as kpi,
+        cast({{ kpi }} as {{ type_double() }}) as value
+    from service_kpis
+    union all
+    {%- endfor %}
+    {%- for kpi in retention_kpis %}
+    select
+        period_grain,
+        period_start,
+        'all' as channel,
+        '{{ kpi }}' as kpi,
+        cast({{ kpi }} as {{ type_double() }}) as value
+    from retention
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+{# A target for the channel itself beats a target for every channel ('*'). #}
+with_targets as (
+    select
+        kpi_values.period_grain,
+        kpi_values.period_start,
+        kpi_values.channel,
+        kpi_values.kpi,
+        kpi_values.value,
+        coalesce(channel_targets.target_value, general_targets.target_value) as target,
+        coalesce(channel_targets.comparison, general_targets.comparison) as comparison
+    from kpi_values
+    left join targets as channel_targets
+        on
+            kpi_values.kpi = channel_targets.kpi
+            and kpi_values.channel = channel_targets.channel
+    left join targets as general_targets
+        on
+            kpi_values.kpi = general_targets.kpi
+            and general_targets.channel = '*'
+),
+
+compared as (
+    select
+        period_grain,
+        period_start,
+        channel,
+        kpi,
+        value,
+        target,
+        case
+            when value is null or target is null then null
+            when comparison = 'lt' then value < target
+            when comparison = 'lte' then value <= target
+            when comparison = 'gt' then value > target
+            when comparison = 'gte' then value >= target
+        end as meets_target,
+        lag(value) over (
+            partition by period_grain, channel, kpi
+            order by period_start
+        ) as previous_value
+    from with_targets
+),
+
+final as (
+    select
+        period_grain,
+        period_start,
+        channel,
+        kpi,
+        cast(value as {{ type_double() }}) as value,
+        cast(target as {{ type_double() }}) as target,
+        meets_target,
+        cast(previous_value as {{ type_double() }}) as previous_value,
+        cast(
+            100 * (value - previous_value) / nullif(abs(previous_value), 0)
+            as {{ type_double() }}
+        ) as change_pct
+    from compared
+)
+
+select * from final
