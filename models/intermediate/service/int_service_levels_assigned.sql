@@ -3,7 +3,7 @@
     (seeds/service_level_thresholds.csv), else 'unacceptable'. The median
     first response is compared strictly ("under") or inclusively ("within")
     as the seed says; the CSAT bound is skipped when the channel had no CSAT
-    response. 'all' and channels without a channel group get no tier. -#}
+    response. 'all' and channels whose group has no thresholds get no tier. -#}
 
 with
 
@@ -70,13 +70,14 @@ final as (
     from kpis
     inner join channels
         on kpis.channel = channels.channel
+    inner join (select distinct channel_group from thresholds) as graded_groups
+        on channels.channel_group = graded_groups.channel_group
     left join best
         on
             kpis.period_grain = best.period_grain
             and kpis.period_start = best.period_start
             and kpis.channel = best.channel
             and best.tier_order = 1
-    where channels.channel_group is not null
 )
 
 select * from final
