@@ -31,8 +31,10 @@ periods as (
         case period_starts.period_grain
             when 'day' then period_starts.period_start
             when 'week' then {{ add_days(6, 'period_starts.period_start') }}
-            when 'month' then {{ add_days(-1, dbt.dateadd('month', 1, 'period_starts.period_start')) }}
-            when 'quarter' then {{ add_days(-1, dbt.dateadd('month', 3, 'period_starts.period_start')) }}
+            when 'month'
+                then {{ add_days(-1, dbt.dateadd('month', 1, 'period_starts.period_start')) }}
+            when 'quarter'
+                then {{ add_days(-1, dbt.dateadd('month', 3, 'period_starts.period_start')) }}
         end as period_end
     from period_starts
 ),

@@ -7,15 +7,22 @@
 
 with
 
+as_of as (
+    select * from {{ ref('int_build_as_of') }}
+),
+
 periods as (
     select
-        period_grain,
-        period_start,
-        period_end,
-        {{ add_days(-1, 'period_start') }} as start_day,
-        case when is_complete then period_end else as_of_date end as end_day
-    from {{ ref('int_reporting_periods') }}
-    cross join (select as_of_date from {{ ref('int_build_as_of') }}) as as_of
+        reporting_periods.period_grain,
+        reporting_periods.period_start,
+        reporting_periods.period_end,
+        {{ add_days(-1, 'reporting_periods.period_start') }} as start_day,
+        case
+            when reporting_periods.is_complete then reporting_periods.period_end
+            else as_of.as_of_date
+        end as end_day
+    from {{ ref('int_reporting_periods') }} as reporting_periods
+    cross join as_of
 ),
 
 spans as (
@@ -64,14 +71,14 @@ daily_deltas as (
 
 daily_active as (
     select
-        days.calendar_date,
+        calendar_days.calendar_date,
         sum(coalesce(daily_deltas.delta, 0)) over (
-            order by days.calendar_date
+            order by calendar_days.calendar_date
             rows between unbounded preceding and current row
         ) as active_customers
-    from {{ ref('int_calendar_days') }} as days
+    from {{ ref('int_calendar_days') }} as calendar_days
     left join daily_deltas
-        on days.calendar_date = daily_deltas.edge_day
+        on calendar_days.calendar_date = daily_deltas.edge_day
 ),
 
 grains as (
@@ -98,9 +105,14 @@ new_customers as (
     one of their span boundaries (first active day, first inactive day)
     falls inside the period. #}
 boundaries as (
-    select customer_id, active_from as boundary_day from spans
+    select
+        customer_id,
+        active_from as boundary_day
+    from spans
     union
-    select customer_id, {{ add_days(1, 'active_until') }} as boundary_day from spans
+    select
+        customer_id, {{ add_days(1, 'active_until') }} as boundary_day
+    from spans
 ),
 
 candidates as (

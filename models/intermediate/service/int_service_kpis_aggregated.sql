@@ -111,7 +111,8 @@ solved_metrics as (
 responded_in_period as (
     select
         grains.period_grain,
-        {{ period_start_for_grain('grains.period_grain', 'surveys.responded_date') }} as period_start,
+        {{ period_start_for_grain('grains.period_grain', 'surveys.responded_date') }}
+            as period_start,
         case when scopes.scope = 'all' then 'all' else surveys.channel end as channel,
         surveys.survey_type,
         surveys.score
@@ -137,11 +138,23 @@ survey_metrics as (
 ),
 
 period_keys as (
-    select period_grain, period_start, channel from created_metrics
+    select
+        period_grain,
+        period_start,
+        channel
+    from created_metrics
     union
-    select period_grain, period_start, channel from solved_metrics
+    select
+        period_grain,
+        period_start,
+        channel
+    from solved_metrics
     union
-    select period_grain, period_start, channel from survey_metrics
+    select
+        period_grain,
+        period_start,
+        channel
+    from survey_metrics
 ),
 
 final as (

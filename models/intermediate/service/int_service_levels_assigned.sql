@@ -20,6 +20,10 @@ thresholds as (
     select * from {{ ref('service_level_thresholds') }}
 ),
 
+graded_groups as (
+    select distinct channel_group from thresholds
+),
+
 graded as (
     select
         kpis.period_grain,
@@ -37,7 +41,8 @@ graded as (
             kpis.median_first_response_minutes < thresholds.max_median_first_response_minutes
             or (
                 thresholds.is_bound_inclusive
-                and kpis.median_first_response_minutes = thresholds.max_median_first_response_minutes
+                and kpis.median_first_response_minutes
+                = thresholds.max_median_first_response_minutes
             )
         )
         and (
@@ -70,7 +75,7 @@ final as (
     from kpis
     inner join channels
         on kpis.channel = channels.channel
-    inner join (select distinct channel_group from thresholds) as graded_groups
+    inner join graded_groups
         on channels.channel_group = graded_groups.channel_group
     left join best
         on

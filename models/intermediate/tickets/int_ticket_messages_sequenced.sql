@@ -39,11 +39,26 @@ joined as (
 sequenced as (
     select
         *,
-        lag(speaker) over (
+        speaker = 'customer'
+        and coalesce(
+            lag(speaker) over (
+                partition by ticket_id, speaker is null
+                order by created_at, message_id
+            ),
+            'agent'
+        ) = 'agent' as is_turn_start
+    from joined
+),
+
+numbered as (
+    select
+        *,
+        sum(case when is_turn_start then 1 else 0 end) over (
             partition by ticket_id, speaker is null
             order by created_at, message_id
-        ) as previous_speaker
-    from joined
+            rows between unbounded preceding and current row
+        ) as running_turn_count
+    from sequenced
 ),
 
 turns as (
@@ -54,23 +69,10 @@ turns as (
         speaker,
         is_public,
         is_human_reply,
-        case
-            when speaker is not null
-                then sum(
-                    case
-                        when speaker = 'customer' and coalesce(previous_speaker, 'agent') = 'agent'
-                            then 1
-                        else 0
-                    end
-                ) over (
-                    partition by ticket_id, speaker is null
-                    order by created_at, message_id
-                    rows between unbounded preceding and current row
-                )
-        end as customer_turn_number,
+        case when speaker is not null then running_turn_count end as customer_turn_number,
         created_at,
         ticket_created_at
-    from sequenced
+    from numbered
 )
 
 select * from turns

@@ -33,7 +33,8 @@ message_totals as (
         ticket_id,
         sum(case when is_human_reply then 1 else 0 end) as agent_reply_count,
         sum(case when author_role = 'bot' then 1 else 0 end) as bot_message_count,
-        sum(case when author_role = 'agent' and not is_public then 1 else 0 end) as internal_note_count,
+        sum(case when author_role = 'agent' and not is_public then 1 else 0 end)
+            as internal_note_count,
         sum(case when author_role = 'customer' then 1 else 0 end) as customer_message_count,
         min(case when is_human_reply then created_at end) as first_responded_at,
         max(case when author_role = 'customer' then created_at end) as last_customer_message_at

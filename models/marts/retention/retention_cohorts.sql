@@ -1,11 +1,15 @@
 with
 
 purchases as (
-    select * from {{ ref('int_customer_purchases') }}
+    select
+        *,
+        {{ period_start('month', 'order_date') }} as order_month
+    from {{ ref('int_customer_purchases') }}
 ),
 
 as_of as (
-    select * from {{ ref('int_build_as_of') }}
+    select {{ period_start('month', 'as_of_date') }} as as_of_month
+    from {{ ref('int_build_as_of') }}
 ),
 
 customers as (
@@ -27,7 +31,7 @@ cohorts as (
 monthly_purchases as (
     select
         customers.cohort_month,
-        {{ dbt.datediff('customers.cohort_month', period_start('month', 'purchases.order_date'), 'month') }}
+        {{ dbt.datediff('customers.cohort_month', 'purchases.order_month', 'month') }}
             as months_since_first_order,
         count(distinct purchases.customer_id) as active_customers,
         sum(purchases.total_amount) as revenue
@@ -36,7 +40,7 @@ monthly_purchases as (
         on purchases.customer_id = customers.customer_id
     group by
         customers.cohort_month,
-        {{ dbt.datediff('customers.cohort_month', period_start('month', 'purchases.order_date'), 'month') }}
+        {{ dbt.datediff('customers.cohort_month', 'purchases.order_month', 'month') }}
 ),
 
 numbers as (
@@ -53,7 +57,7 @@ triangle as (
     from cohorts
     cross join as_of
     inner join numbers
-        on numbers.n <= {{ dbt.datediff('cohorts.cohort_month', period_start('month', 'as_of.as_of_date'), 'month') }}
+        on numbers.n <= {{ dbt.datediff('cohorts.cohort_month', 'as_of.as_of_month', 'month') }}
 ),
 
 final as (

@@ -25,26 +25,26 @@ targets as (
 
 kpi_values as (
     {%- for kpi in service_kpis %}
-    select
-        period_grain,
-        period_start,
-        channel,
-        '{{ kpi }}' as kpi,
-        cast({{ kpi }} as {{ type_double() }}) as value
-    from service_kpis
-    union all
+        select
+            period_grain,
+            period_start,
+            channel,
+            '{{ kpi }}' as kpi,
+            cast({{ kpi }} as {{ type_double() }}) as value
+        from service_kpis
+        union all
     {%- endfor %}
     {%- for kpi in retention_kpis %}
-    select
-        period_grain,
-        period_start,
-        'all' as channel,
-        '{{ kpi }}' as kpi,
-        cast({{ kpi }} as {{ type_double() }}) as value
-    from retention
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            period_grain,
+            period_start,
+            'all' as channel,
+            '{{ kpi }}' as kpi,
+            cast({{ kpi }} as {{ type_double() }}) as value
+        from retention
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 

@@ -49,14 +49,17 @@ final as (
         spine.period_start,
         spine.channel,
         cast(coalesce(kpis.tickets, 0) as {{ dbt.type_bigint() }}) as tickets,
-        cast(kpis.mean_first_response_minutes as {{ type_double() }}) as mean_first_response_minutes,
-        cast(kpis.median_first_response_minutes as {{ type_double() }}) as median_first_response_minutes,
+        cast(kpis.mean_first_response_minutes as {{ type_double() }})
+            as mean_first_response_minutes,
+        cast(kpis.median_first_response_minutes as {{ type_double() }})
+            as median_first_response_minutes,
         cast(kpis.p90_first_response_minutes as {{ type_double() }}) as p90_first_response_minutes,
         cast(kpis.mean_response_minutes as {{ type_double() }}) as mean_response_minutes,
         cast(coalesce(kpis.tickets_solved, 0) as {{ dbt.type_bigint() }}) as tickets_solved,
         cast(kpis.mean_resolution_minutes as {{ type_double() }}) as mean_resolution_minutes,
         cast(kpis.one_touch_resolution_pct as {{ type_double() }}) as one_touch_resolution_pct,
-        cast(kpis.first_contact_resolution_pct as {{ type_double() }}) as first_contact_resolution_pct,
+        cast(kpis.first_contact_resolution_pct as {{ type_double() }})
+            as first_contact_resolution_pct,
         cast(kpis.self_service_pct as {{ type_double() }}) as self_service_pct,
         cast(kpis.abandonment_pct as {{ type_double() }}) as abandonment_pct,
         cast(kpis.escalation_pct as {{ type_double() }}) as escalation_pct,

@@ -1,0 +1,20 @@
+{# Every ticket of the deduplicated staging is in fct_tickets, and nothing
+   else is. #}
+
+with
+
+staged as (
+    select ticket_id from {{ ref('stg_helpdesk__tickets') }}
+),
+
+facts as (
+    select ticket_id from {{ ref('fct_tickets') }}
+)
+
+select
+    coalesce(staged.ticket_id, facts.ticket_id) as ticket_id,
+    staged.ticket_id is null as is_only_in_fct_tickets
+from staged
+full outer join facts
+    on staged.ticket_id = facts.ticket_id
+where staged.ticket_id is null or facts.ticket_id is null
