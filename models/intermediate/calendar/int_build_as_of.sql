@@ -16,7 +16,7 @@ latest_event_times as (
 as_of as (
     select
         {% if var('as_of') | string | trim not in ('', 'None') -%}
-            cast('{{ var("as_of") }}' as {{ dbt.type_timestamp() }})
+            max(cast('{{ var("as_of") }}' as {{ dbt.type_timestamp() }}))
         {%- else -%}
             max(latest_at)
         {%- endif %} as as_of_at

@@ -1,7 +1,9 @@
 {#- One row per period grain, period and channel (each canonical channel and
     'all') that had an event: the KPI figures of kpi-definitions.md, each
     attributed to the period of its own event (creation, final solve,
-    survey response). Survey responses without a ticket count in 'all' only. -#}
+    survey response). Survey responses without a ticket count in 'all' only.
+    Durations are summed as whole seconds: exact, so every build gives the
+    same figures to the last bit. -#}
 
 {%- set grains = var('period_grains') %}
 
@@ -49,8 +51,10 @@ created_in_period as (
         {{ period_start_for_grain('grains.period_grain', 'tickets.created_date') }} as period_start,
         case when scopes.scope = 'all' then 'all' else tickets.channel end as channel,
         tickets.first_response_minutes,
+        {{ dbt.datediff('tickets.created_at', 'tickets.first_responded_at', 'second') }}
+            as first_response_seconds,
         tickets.answered_customer_turns,
-        tickets.customer_wait_minutes,
+        tickets.customer_wait_seconds,
         tickets.is_solved,
         tickets.is_one_touch,
         tickets.is_first_contact_resolved,
@@ -69,10 +73,11 @@ created_metrics as (
         period_start,
         channel,
         count(*) as tickets,
-        avg(first_response_minutes) as mean_first_response_minutes,
+        sum(first_response_seconds) / 60.0 / nullif(count(first_response_seconds), 0)
+            as mean_first_response_minutes,
         {{ percentile('first_response_minutes', 0.5) }} as median_first_response_minutes,
         {{ percentile('first_response_minutes', 0.9) }} as p90_first_response_minutes,
-        sum(customer_wait_minutes)
+        sum(customer_wait_seconds) / 60.0
         / nullif(sum(answered_customer_turns), 0) as mean_response_minutes,
         {{ percent_where('is_one_touch') }} as one_touch_resolution_pct,
         {{ percent_where('is_first_contact_resolved', among='is_solved') }}
@@ -90,7 +95,8 @@ solved_in_period as (
         grains.period_grain,
         {{ period_start_for_grain('grains.period_grain', 'tickets.solved_date') }} as period_start,
         case when scopes.scope = 'all' then 'all' else tickets.channel end as channel,
-        tickets.resolution_minutes
+        {{ dbt.datediff('tickets.created_at', 'tickets.solved_at', 'second') }}
+            as resolution_seconds
     from tickets
     cross join grains
     cross join scopes
@@ -103,7 +109,7 @@ solved_metrics as (
         period_start,
         channel,
         count(*) as tickets_solved,
-        sum(resolution_minutes) / count(*) as mean_resolution_minutes
+        sum(resolution_seconds) / 60.0 / count(*) as mean_resolution_minutes
     from solved_in_period
     group by period_grain, period_start, channel
 ),

@@ -1,6 +1,7 @@
 {#- One row per ticket with messages: first human reply, reply and message
     counts, and the customer turns answered with their total waiting time
-    (from a turn's first customer message to the next human reply). -#}
+    (from a turn's first customer message to the next human reply), in
+    whole seconds so that sums are exact and builds reproducible. -#}
 
 with
 
@@ -23,7 +24,8 @@ turn_totals as (
     select
         ticket_id,
         count(turn_replied_at) as answered_customer_turns,
-        sum({{ minutes_between('turn_started_at', 'turn_replied_at') }}) as customer_wait_minutes
+        sum({{ dbt.datediff('turn_started_at', 'turn_replied_at', 'second') }})
+            as customer_wait_seconds
     from turns
     group by ticket_id
 ),
@@ -50,7 +52,7 @@ final as (
         message_totals.internal_note_count,
         message_totals.customer_message_count,
         coalesce(turn_totals.answered_customer_turns, 0) as answered_customer_turns,
-        coalesce(turn_totals.customer_wait_minutes, 0) as customer_wait_minutes,
+        coalesce(turn_totals.customer_wait_seconds, 0) as customer_wait_seconds,
         message_totals.first_responded_at,
         message_totals.last_customer_message_at
     from message_totals

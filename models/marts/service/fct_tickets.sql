@@ -49,7 +49,7 @@ joined as (
         coalesce(replies.agent_reply_count, 0) as agent_reply_count,
         coalesce(replies.bot_message_count, 0) as bot_message_count,
         coalesce(replies.answered_customer_turns, 0) as answered_customer_turns,
-        coalesce(replies.customer_wait_minutes, 0) as customer_wait_minutes,
+        coalesce(replies.customer_wait_seconds, 0) as customer_wait_seconds,
         case
             when tickets.is_solved
                 then {{ minutes_between('tickets.created_at', 'tickets.solved_at') }}
@@ -89,7 +89,7 @@ final as (
         cast(agent_reply_count as {{ dbt.type_int() }}) as agent_reply_count,
         cast(bot_message_count as {{ dbt.type_int() }}) as bot_message_count,
         cast(answered_customer_turns as {{ dbt.type_int() }}) as answered_customer_turns,
-        cast(customer_wait_minutes as {{ type_double() }}) as customer_wait_minutes,
+        cast(customer_wait_seconds as {{ dbt.type_bigint() }}) as customer_wait_seconds,
         cast(resolution_minutes as {{ type_double() }}) as resolution_minutes,
         cast(csat_score as {{ dbt.type_int() }}) as csat_score,
         cast(nps_score as {{ dbt.type_int() }}) as nps_score,
