@@ -137,7 +137,7 @@ candidate_status as (
         candidates.period_grain,
         candidates.period_start,
         candidates.customer_id,
-        max(customers.first_order_date) as first_order_date,
+        max(spans.first_order_date) as first_order_date,
         max(case
             when candidates.start_day between spans.active_from and spans.active_until then 1 else 0
         end) as is_active_at_start,
@@ -147,8 +147,6 @@ candidate_status as (
     from candidates
     inner join spans
         on candidates.customer_id = spans.customer_id
-    inner join customers
-        on candidates.customer_id = customers.customer_id
     group by candidates.period_grain, candidates.period_start, candidates.customer_id
 ),
 
