@@ -32,6 +32,7 @@ build: env
 
 lint: env
 	$(BIN)/ruff check src tests/python
+	$(BIN)/ruff format --check src tests/python
 	$(BIN)/sqlfluff lint models macros tests analyses
 
 dbt-test: env
