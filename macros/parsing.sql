@@ -99,11 +99,40 @@
 {% endmacro %}
 
 {% macro rejection_reasons(checks) %}
-    {#- checks: list of (condition, reason code). The codes of the failed
-        checks, comma-separated, or null when the row is clean. -#}
+    {#- checks: list of (condition, reason code, detail expression). The
+        codes of the failed checks in list order, comma-separated, or null
+        when the row is clean. -#}
     nullif(concat_ws(', '
-    {%- for condition, reason in checks %},
-        case when {{ condition }} then '{{ reason }}' end
+    {%- for check in checks %},
+        case when {{ check[0] }} then '{{ check[1] }}' end
     {%- endfor %}
     ), '')
+{% endmacro %}
+
+{% macro rejection_details(checks) %}
+    {#- The human-readable details of the failed checks, '; '-separated, or
+        null when the row is clean. -#}
+    nullif(concat_ws('; '
+    {%- for check in checks %},
+        case when {{ check[0] }} then {{ check[2] }} end
+    {%- endfor %}
+    ), '')
+{% endmacro %}
+
+{% macro looks_like_personal_data(column) %}
+    {#- True for an e-mail address anywhere in the text, or a text that is a
+        phone number (7 to 15 digits, written with a leading +, spaces or
+        parentheses; bare digit strings are ids, not phones). -#}
+    {{ return(adapter.dispatch('looks_like_personal_data', 'support_kpi')(column)) }}
+{% endmacro %}
+
+{% macro duckdb__looks_like_personal_data(column) %}
+    (
+        regexp_matches({{ column }}, '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}')
+        or (
+            regexp_full_match(trim({{ column }}), '\+?[0-9][0-9 ()./-]{5,22}[0-9]')
+            and length(regexp_replace({{ column }}, '[^0-9]', '', 'g')) between 7 and 15
+            and regexp_matches(trim({{ column }}), '^\+|[ ()]')
+        )
+    )
 {% endmacro %}

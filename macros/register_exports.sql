@@ -22,6 +22,7 @@
     {% set exports_path = exports_path.rstrip('/') %}
     {% do run_query('create schema if not exists ' ~ raw_schema) %}
     {% set entities = export_entities() %}
+    {% set registered_files = [] %}
     {% for entity, spec in entities.items() %}
         {% set columns = spec.required + spec.optional %}
         {% set files = support_kpi.list_export_files(exports_path, entity) %}
@@ -32,6 +33,8 @@
         {% endif %}
         {% set selects = [] %}
         {% for file in files %}
+            {% do registered_files.append(
+                "('" ~ entity ~ "', '" ~ file | replace("'", "''") ~ "')") %}
             {% do selects.append(support_kpi.export_file_select(file, entity, spec)) %}
         {% endfor %}
         {% if files | length == 0 %}
@@ -43,7 +46,8 @@
             {% do selects.append(
                 'select ' ~ empty_columns | join(', ')
                 ~ ', cast(null as varchar) as _source_file'
-                ~ ', cast(null as bigint) as _source_row_number where false') %}
+                ~ ', cast(null as bigint) as _source_row_number'
+                ~ ', cast(null as varchar) as _raw_record where false') %}
         {% else %}
             {% do log(entity ~ ": " ~ files | length ~ " export file(s) registered", info=true) %}
         {% endif %}
@@ -51,6 +55,10 @@
             'create or replace view ' ~ raw_schema ~ '.' ~ entity ~ ' as\n'
             ~ selects | join('\nunion all\n')) %}
     {% endfor %}
+    {#- Every file read, even one without data rows, for the load audit. -#}
+    {% do run_query(
+        'create or replace view ' ~ raw_schema ~ '.export_files as select * from (values '
+        ~ registered_files | join(', ') ~ ') as files(entity, source_file)') %}
     {{ return('') }}
 {% endmacro %}
 
@@ -64,22 +72,65 @@
     {{ return(found.columns[0].values() | list) }}
 {% endmacro %}
 
-{% macro export_file_reader(file) %}
+{% macro export_file_reader(file, header=true) %}
+    {#- Every CSV value as text. Short rows are padded with nulls (their
+        missing fields are then reported as missing), which the reader only
+        allows together with quoted line breaks when it reads sequentially. -#}
     {%- if file.lower().endswith('.parquet') -%}
         read_parquet('{{ file | replace("'", "''") }}')
     {%- else -%}
-        read_csv('{{ file | replace("'", "''") }}', all_varchar = true, header = true)
+        read_csv(
+            '{{ file | replace("'", "''") }}',
+            all_varchar = true,
+            header = {{ 'true' if header else 'false' }},
+            null_padding = true,
+            parallel = false
+        )
     {%- endif -%}
 {% endmacro %}
 
+{% macro export_file_header(file, entity) %}
+    {#- The file's column names as written, or a clear stop when the file is
+        empty or names a canonical column twice. -#}
+    {% set size = run_query(
+        "select size from read_blob('" ~ file | replace("'", "''") ~ "')").columns[0].values()[0] %}
+    {% if size == 0 %}
+        {{ exceptions.raise_compiler_error(
+            "Export file '" ~ file ~ "' (" ~ entity ~ ") is empty (0 bytes): "
+            ~ "an export needs at least a header row.") }}
+    {% endif %}
+    {% set described = run_query('describe select * from ' ~ support_kpi.export_file_reader(file)) %}
+    {% set names = described.columns[0].values() | list %}
+    {% if not file.lower().endswith('.parquet') %}
+        {#- The reader renames a repeated header (x, x_1); read the first line
+            as data to see the names as written. -#}
+        {% set first_line = run_query(
+            'select * from ' ~ support_kpi.export_file_reader(file, header=false) ~ ' limit 1') %}
+        {% set written = [] %}
+        {% for value in first_line.rows[0].values() %}
+            {% do written.append((value or '') | trim | lower) %}
+        {% endfor %}
+        {% set canonical = export_entities()[entity].required + export_entities()[entity].optional %}
+        {% for name in canonical %}
+            {% if written.count(name) > 1 %}
+                {{ exceptions.raise_compiler_error(
+                    "Export file '" ~ file ~ "' (" ~ entity ~ ") has the column '" ~ name
+                    ~ "' " ~ written.count(name) ~ " times in its header: keep one.") }}
+            {% endif %}
+        {% endfor %}
+    {% endif %}
+    {{ return(names) }}
+{% endmacro %}
+
 {% macro export_file_select(file, entity, spec) %}
-    {#- The select that maps one file onto the entity's canonical columns.
-        Header names are matched case- and space-insensitively; a missing
-        required column stops the build naming the file and the column. -#}
+    {#- The select that maps one file onto the entity's canonical columns,
+        with the untouched row as JSON in _raw_record. Header names are
+        matched case- and space-insensitively; a missing required column
+        stops the build naming the file and the column. -#}
     {% set reader = support_kpi.export_file_reader(file) %}
-    {% set described = run_query('describe select * from ' ~ reader) %}
+    {% set names = support_kpi.export_file_header(file, entity) %}
     {% set header = {} %}
-    {% for name in described.columns[0].values() %}
+    {% for name in names %}
         {% do header.update({name | trim | lower: name}) %}
     {% endfor %}
     {% set missing = [] %}
@@ -89,7 +140,9 @@
     {% if missing %}
         {{ exceptions.raise_compiler_error(
             "Export file '" ~ file ~ "' (" ~ entity ~ ") lacks required column(s): "
-            ~ missing | join(', ') ~ ". Columns found: " ~ header.keys() | list | join(', ')) }}
+            ~ missing | join(', ') ~ ". Columns found: " ~ names | join(', ')
+            ~ ". If those look like data, the header row is missing; if it is one"
+            ~ " long name, the delimiter was not recognised.") }}
     {% endif %}
     {% set projections = [] %}
     {% for column in spec.required + spec.optional %}
@@ -100,9 +153,15 @@
             {% do projections.append('cast(null as varchar) as ' ~ column) %}
         {% endif %}
     {% endfor %}
+    {% set record_fields = [] %}
+    {% for name in names if name != 'ordinality' %}
+        {% do record_fields.append(
+            "'" ~ name | replace("'", "''") ~ "', \"" ~ name | replace('"', '""') ~ '"') %}
+    {% endfor %}
     {{ return(
         'select ' ~ projections | join(', ')
         ~ ", '" ~ file | replace("'", "''") ~ "' as _source_file"
         ~ ', cast(ordinality as bigint) as _source_row_number'
+        ~ ', cast(json_object(' ~ record_fields | join(', ') ~ ') as varchar) as _raw_record'
         ~ ' from ' ~ reader ~ ' with ordinality') }}
 {% endmacro %}

@@ -18,7 +18,8 @@ tickets as (
 ),
 
 responses as (
-    select * from {{ ref('stg_helpdesk__surveys') }}
+    select * from {{ ref('int_surveys_checked') }}
+    where rejection_reasons is null
 ),
 
 surveys as (
@@ -30,9 +31,6 @@ surveys as (
     from responses
     left join tickets
         on responses.ticket_id = tickets.ticket_id
-    {# Responses naming a ticket that no export contains are left to the
-        quarantine. -#}
-    where responses.ticket_id is null or tickets.ticket_id is not null
 ),
 
 grains as (

@@ -1,39 +1,29 @@
-{#- One row per message of a known ticket, sent at or after the ticket's
-    creation, with its place in the conversation: public customer messages
+{#- One row per modelled message (a known ticket, sent at or after its
+    creation), with its place in the conversation: public customer messages
     and human replies form turns; bot messages and internal notes sit
-    outside them. Messages of unknown tickets or stamped before their ticket
-    was created are left to the quarantine. -#}
+    outside them. -#}
 
 with
 
 messages as (
-    select * from {{ ref('stg_helpdesk__ticket_messages') }}
+    select * from {{ ref('int_ticket_messages_checked') }}
+    where rejection_reasons is null
 ),
 
-tickets as (
+conversation as (
     select
+        message_id,
         ticket_id,
-        created_at as ticket_created_at
-    from {{ ref('stg_helpdesk__tickets') }}
-),
-
-joined as (
-    select
-        messages.message_id,
-        messages.ticket_id,
-        messages.author_role,
-        messages.is_public,
-        messages.is_human_reply,
-        messages.created_at,
-        tickets.ticket_created_at,
+        author_role,
+        is_public,
+        is_human_reply,
+        created_at,
+        ticket_created_at,
         case
-            when messages.author_role = 'customer' then 'customer'
-            when messages.is_human_reply then 'agent'
+            when author_role = 'customer' then 'customer'
+            when is_human_reply then 'agent'
         end as speaker
     from messages
-    inner join tickets
-        on messages.ticket_id = tickets.ticket_id
-    where messages.created_at >= tickets.ticket_created_at
 ),
 
 sequenced as (
@@ -47,7 +37,7 @@ sequenced as (
             ),
             'agent'
         ) = 'agent' as is_turn_start
-    from joined
+    from conversation
 ),
 
 numbered as (

@@ -22,8 +22,8 @@ ranked_responses as (
             partition by ticket_id, survey_type
             order by responded_at desc, response_id desc
         ) as response_rank
-    from {{ ref('stg_helpdesk__surveys') }}
-    where ticket_id is not null
+    from {{ ref('int_surveys_checked') }}
+    where ticket_id is not null and rejection_reasons is null
 ),
 
 ticket_scores as (

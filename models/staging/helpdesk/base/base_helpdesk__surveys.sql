@@ -1,6 +1,21 @@
 {#- One row per survey response row read, typed, with the reasons it cannot
     be modelled (null when it can). -#}
 
+{%- set checks = [
+    ('response_id is null', 'missing_response_id', "'response_id is missing'"),
+    ("survey_type is null or survey_type not in ('csat', 'nps')", 'unknown_survey_type',
+        "'survey_type is neither csat nor nps: ' || coalesce(survey_type_label, '(missing)')"),
+    ('score_text is null', 'missing_score', "'score is missing'"),
+    ('score_text is not null and score is null', 'unparseable_score',
+        "'score is not a whole number: ' || score_text"),
+    ("(survey_type = 'csat' and (score < 1 or score > 5))"
+        ~ " or (survey_type = 'nps' and (score < 0 or score > 10))", 'score_out_of_range',
+        "survey_type || ' score out of range: ' || score_text"),
+    ('responded_at_text is null', 'missing_responded_at', "'responded_at is missing'"),
+    ('responded_at_text is not null and responded_at is null', 'unparseable_responded_at',
+        "'responded_at is not a timestamp: ' || responded_at_text"),
+] %}
+
 with
 
 source as (
@@ -11,6 +26,7 @@ cleaned as (
     select
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _raw_record as raw_record,
         {{ clean_text('response_id') }} as response_id,
         {{ clean_text('ticket_id') }} as ticket_id,
         {{ normalize_email(clean_text('respondent_email')) }} as respondent_email,
@@ -34,16 +50,8 @@ typed as (
 checked as (
     select
         *,
-        {{ rejection_reasons([
-            ('response_id is null', 'missing_response_id'),
-            ("survey_type is null or survey_type not in ('csat', 'nps')", 'unknown_survey_type'),
-            ('score_text is null', 'missing_score'),
-            ('score_text is not null and score is null', 'unparseable_score'),
-            ("survey_type = 'csat' and (score < 1 or score > 5)", 'score_out_of_range'),
-            ("survey_type = 'nps' and (score < 0 or score > 10)", 'score_out_of_range'),
-            ('responded_at_text is null', 'missing_responded_at'),
-            ('responded_at_text is not null and responded_at is null', 'unparseable_responded_at'),
-        ]) }} as rejection_reasons
+        {{ rejection_reasons(checks) }} as rejection_reasons,
+        {{ rejection_details(checks) }} as rejection_details
     from typed
 )
 

@@ -1,6 +1,16 @@
 {#- One row per message row read, typed and labelled, with the reasons it
     cannot be modelled (null when it can). -#}
 
+{%- set checks = [
+    ('typed.message_id is null', 'missing_message_id', "'message_id is missing'"),
+    ('typed.ticket_id is null', 'missing_ticket_id', "'ticket_id is missing'"),
+    ('typed.created_at_text is null', 'missing_created_at', "'created_at is missing'"),
+    ('typed.created_at_text is not null and typed.created_at is null',
+        'unparseable_created_at', "'created_at is not a timestamp: ' || typed.created_at_text"),
+    ('typed.is_public_text is not null and typed.is_public_parsed is null',
+        'unparseable_is_public', "'is_public is not a yes/no value: ' || typed.is_public_text"),
+] %}
+
 with
 
 source as (
@@ -11,6 +21,7 @@ cleaned as (
     select
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _raw_record as raw_record,
         {{ clean_text('message_id') }} as message_id,
         {{ clean_text('ticket_id') }} as ticket_id,
         {{ clean_text('author_role') }} as author_role_label,
@@ -38,13 +49,8 @@ labelled as (
         coalesce(role_labels.author_role, 'unknown') as author_role,
         {# A message whose visibility is not exported is public. -#}
         coalesce(typed.is_public_parsed, true) as is_public,
-        {{ rejection_reasons([
-            ('typed.message_id is null', 'missing_message_id'),
-            ('typed.ticket_id is null', 'missing_ticket_id'),
-            ('typed.created_at_text is null', 'missing_created_at'),
-            ('typed.created_at_text is not null and typed.created_at is null', 'unparseable_created_at'),
-            ('typed.is_public_text is not null and typed.is_public_parsed is null', 'unparseable_is_public'),
-        ]) }} as rejection_reasons
+        {{ rejection_reasons(checks) }} as rejection_reasons,
+        {{ rejection_details(checks) }} as rejection_details
     from typed
     left join role_labels
         on typed.author_role_key = role_labels.label

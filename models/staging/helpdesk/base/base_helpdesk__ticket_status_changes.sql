@@ -1,6 +1,13 @@
 {#- One row per status-change row read (optional export), typed and
     labelled, with the reasons it cannot be modelled (null when it can). -#}
 
+{%- set checks = [
+    ('typed.ticket_id is null', 'missing_ticket_id', "'ticket_id is missing'"),
+    ('typed.changed_at_text is null', 'missing_changed_at', "'changed_at is missing'"),
+    ('typed.changed_at_text is not null and typed.changed_at is null',
+        'unparseable_changed_at', "'changed_at is not a timestamp: ' || typed.changed_at_text"),
+] %}
+
 with
 
 source as (
@@ -11,6 +18,7 @@ cleaned as (
     select
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _raw_record as raw_record,
         {{ clean_text('ticket_id') }} as ticket_id,
         {{ clean_text('status') }} as status_label,
         {{ clean_text('changed_at') }} as changed_at_text
@@ -33,11 +41,8 @@ labelled as (
     select
         typed.*,
         coalesce(status_labels.status, 'unknown') as status,
-        {{ rejection_reasons([
-            ('typed.ticket_id is null', 'missing_ticket_id'),
-            ('typed.changed_at_text is null', 'missing_changed_at'),
-            ('typed.changed_at_text is not null and typed.changed_at is null', 'unparseable_changed_at'),
-        ]) }} as rejection_reasons
+        {{ rejection_reasons(checks) }} as rejection_reasons,
+        {{ rejection_details(checks) }} as rejection_details
     from typed
     left join status_labels
         on typed.status_key = status_labels.label

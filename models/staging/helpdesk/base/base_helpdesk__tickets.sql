@@ -1,6 +1,23 @@
 {#- One row per ticket row read, typed and labelled, with the reasons it
     cannot be modelled (null when it can). Deduplication happens downstream. -#}
 
+{%- set checks = [
+    ('typed.ticket_id is null', 'missing_ticket_id', "'ticket_id is missing'"),
+    ('typed.created_at_text is null', 'missing_created_at', "'created_at is missing'"),
+    ('typed.created_at_text is not null and typed.created_at is null',
+        'unparseable_created_at', "'created_at is not a timestamp: ' || typed.created_at_text"),
+    ('typed.updated_at_text is not null and typed.updated_at is null',
+        'unparseable_updated_at', "'updated_at is not a timestamp: ' || typed.updated_at_text"),
+    ('typed.solved_at_text is not null and typed.solved_at is null',
+        'unparseable_solved_at', "'solved_at is not a timestamp: ' || typed.solved_at_text"),
+    ('typed.reopen_count_text is not null and typed.reopen_count is null',
+        'unparseable_reopen_count', "'reopen_count is not a whole number: ' || typed.reopen_count_text"),
+    ('typed.is_escalated_text is not null and typed.is_escalated_parsed is null',
+        'unparseable_is_escalated', "'is_escalated is not a yes/no value: ' || typed.is_escalated_text"),
+    ('typed.solved_at < typed.created_at', 'solved_before_created',
+        "'solved_at ' || typed.solved_at_text || ' is before created_at ' || typed.created_at_text"),
+] %}
+
 with
 
 source as (
@@ -11,6 +28,7 @@ cleaned as (
     select
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _raw_record as raw_record,
         {{ clean_text('ticket_id') }} as ticket_id,
         {{ clean_text('channel') }} as channel_label,
         {{ clean_text('status') }} as status_label,
@@ -56,16 +74,8 @@ labelled as (
         coalesce(status_labels.status, 'unknown') as status,
         coalesce(typed.is_escalated_parsed, false) as is_escalated,
         {{ pseudonymize('typed.requester_email') }} as customer_id,
-        {{ rejection_reasons([
-            ('typed.ticket_id is null', 'missing_ticket_id'),
-            ('typed.created_at_text is null', 'missing_created_at'),
-            ('typed.created_at_text is not null and typed.created_at is null', 'unparseable_created_at'),
-            ('typed.updated_at_text is not null and typed.updated_at is null', 'unparseable_updated_at'),
-            ('typed.solved_at_text is not null and typed.solved_at is null', 'unparseable_solved_at'),
-            ('typed.reopen_count_text is not null and typed.reopen_count is null', 'unparseable_reopen_count'),
-            ('typed.is_escalated_text is not null and typed.is_escalated_parsed is null', 'unparseable_is_escalated'),
-            ('typed.solved_at < typed.created_at', 'solved_before_created'),
-        ]) }} as rejection_reasons
+        {{ rejection_reasons(checks) }} as rejection_reasons,
+        {{ rejection_details(checks) }} as rejection_details
     from typed
     left join channel_labels
         on typed.channel_key = channel_labels.label

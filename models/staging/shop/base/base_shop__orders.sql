@@ -1,6 +1,21 @@
 {#- One row per order row read, typed, with the reasons it cannot be
     modelled (null when it can). -#}
 
+{%- set checks = [
+    ('order_id is null', 'missing_order_id', "'order_id is missing'"),
+    ('customer_email is null', 'missing_customer_email', "'customer_email is missing'"),
+    ('created_at_text is null', 'missing_created_at', "'created_at is missing'"),
+    ('created_at_text is not null and created_at is null', 'unparseable_created_at',
+        "'created_at is not a timestamp: ' || created_at_text"),
+    ('cancelled_at_text is not null and cancelled_at is null', 'unparseable_cancelled_at',
+        "'cancelled_at is not a timestamp: ' || cancelled_at_text"),
+    ('total_amount_text is not null and total_amount is null', 'unparseable_total_amount',
+        "'total_amount is not a number: ' || total_amount_text"),
+    ('total_amount < 0', 'negative_amount', "'total_amount is negative: ' || total_amount_text"),
+    ('is_test_text is not null and is_test_parsed is null', 'unparseable_is_test',
+        "'is_test is not a yes/no value: ' || is_test_text"),
+] %}
+
 with
 
 source as (
@@ -11,6 +26,7 @@ cleaned as (
     select
         _source_file as source_file,
         _source_row_number as source_row_number,
+        _raw_record as raw_record,
         {{ clean_text('order_id') }} as order_id,
         {{ normalize_email(clean_text('customer_email')) }} as customer_email,
         {{ clean_text('total_amount') }} as total_amount_text,
@@ -37,16 +53,8 @@ checked as (
     select
         *,
         coalesce(is_test_parsed, false) as is_test,
-        {{ rejection_reasons([
-            ('order_id is null', 'missing_order_id'),
-            ('customer_email is null', 'missing_customer_email'),
-            ('created_at_text is null', 'missing_created_at'),
-            ('created_at_text is not null and created_at is null', 'unparseable_created_at'),
-            ('cancelled_at_text is not null and cancelled_at is null', 'unparseable_cancelled_at'),
-            ('total_amount_text is not null and total_amount is null', 'unparseable_total_amount'),
-            ('total_amount < 0', 'negative_amount'),
-            ('is_test_text is not null and is_test_parsed is null', 'unparseable_is_test'),
-        ]) }} as rejection_reasons
+        {{ rejection_reasons(checks) }} as rejection_reasons,
+        {{ rejection_details(checks) }} as rejection_details
     from typed
 )
 

@@ -1,0 +1,33 @@
+{#- One row per deduplicated status change, with the reason it cannot be
+    related to its ticket (unknown_ticket). Null reasons: modelled. -#}
+
+{%- set checks = [
+    ('tickets.ticket_id is null', 'unknown_ticket',
+        "'ticket ' || changes.ticket_id || ' is in no tickets export'"),
+] %}
+
+with
+
+changes as (
+    select * from {{ ref('stg_helpdesk__ticket_status_changes') }}
+),
+
+tickets as (
+    select ticket_id from {{ ref('stg_helpdesk__tickets') }}
+),
+
+checked as (
+    select
+        changes.ticket_id,
+        changes.status,
+        changes.source_file,
+        changes.source_row_number,
+        changes.changed_at,
+        {{ rejection_reasons(checks) }} as rejection_reasons,
+        {{ rejection_details(checks) }} as rejection_details
+    from changes
+    left join tickets
+        on changes.ticket_id = tickets.ticket_id
+)
+
+select * from checked
