@@ -15,7 +15,7 @@ export DBT_VERSION_CHECK := False
 # The warehouse the test run builds, kept apart from the one `make build` makes.
 TEST_WAREHOUSE := target/test_warehouse.duckdb
 
-.PHONY: env build test lint dbt-test pytest generate-sample lock clean
+.PHONY: env build test lint dbt-test validate pytest generate-sample lock clean
 
 env: $(VENV)/.installed
 
@@ -38,10 +38,15 @@ lint: env
 dbt-test: env
 	WAREHOUSE_PATH=$(TEST_WAREHOUSE) $(BIN)/dbt build
 
+# Great Expectations suites on the exports and marts of the test warehouse;
+# Data Docs HTML in target/data_docs.
+validate: env
+	$(BIN)/support-kpi validate --warehouse $(TEST_WAREHOUSE) --docs target/data_docs
+
 pytest: env
 	$(BIN)/pytest tests/python
 
-test: lint dbt-test pytest
+test: lint dbt-test validate pytest
 
 # Regenerate the bundled sample exports (deterministic: same files every time).
 generate-sample: env

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 
 from support_kpi import __version__
 from support_kpi.generator import FORMATS, generate, output_paths
@@ -82,9 +84,61 @@ def _add_generate(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_cmd_generate)
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    # Imported here: the other subcommands do not need the validation stack.
+    from support_kpi.validate import SuiteResult, WarehouseError, validate
+
+    def progress(suite: SuiteResult) -> None:
+        print(suite.summary(), flush=True)
+        for failure in suite.failed:
+            print(f"  failed {failure.name}: {failure.detail}", flush=True)
+
+    warehouse = Path(args.warehouse)
+    _status(f"validating {warehouse} (Data Docs into {args.docs})")
+    try:
+        report = validate(warehouse, Path(args.docs), progress=progress)
+    except WarehouseError as error:
+        _status(f"error: {error}")
+        return 2
+    failed = report.evaluated - report.passed
+    verdict = "passed" if report.success else f"FAILED ({failed} failed)"
+    print(
+        f"validation {verdict}: {report.passed}/{report.evaluated} expectations passed "
+        f"in {len(report.suites)} suites in {report.seconds:.1f} s",
+        flush=True,
+    )
+    if report.docs_index is not None:
+        print(f"Data Docs: {report.docs_index}", flush=True)
+    return 0 if report.success else 1
+
+
+def _add_validate(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="run the Great Expectations suites on a built warehouse",
+        description=(
+            "Validate the raw-export staging tables and the marts of a built warehouse with "
+            "Great Expectations and write the Data Docs HTML site. Exit status: 0 when every "
+            "expectation passed, 1 when one failed, 2 when the warehouse or a relation is missing."
+        ),
+    )
+    parser.add_argument(
+        "--warehouse",
+        default=os.environ.get("WAREHOUSE_PATH") or "warehouse.duckdb",
+        help="DuckDB warehouse file (default $WAREHOUSE_PATH or warehouse.duckdb)",
+    )
+    parser.add_argument(
+        "--docs",
+        default=str(Path("target") / "data_docs"),
+        help="Data Docs output folder (default target/data_docs)",
+    )
+    parser.set_defaults(handler=_cmd_validate)
+
+
 # One entry per subcommand: its name and the function that adds its parser.
 SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
     "generate": _add_generate,
+    "validate": _add_validate,
 }
 
 
