@@ -1,5 +1,5 @@
 {# The monthly KPI table a support lead reads: every channel together, the
-   latest twelve months, rates rounded for presentation only. #}
+   latest months first, rates rounded for presentation only. #}
 
 with
 
@@ -20,4 +20,3 @@ select
     round(nps, 1) as nps
 from kpis
 order by period_start desc
-limit 12

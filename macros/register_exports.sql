@@ -3,8 +3,8 @@
 {% endmacro %}
 
 {% macro default__register_exports() %}
-    {#- Other warehouses hold the exports as raw tables already (loaded by
-        `support-kpi load`); nothing to register. -#}
+    {#- Other warehouses are expected to hold the exports as raw tables in
+        var('raw_schema'), with the same columns; nothing to register. -#}
     {{ return('') }}
 {% endmacro %}
 
@@ -20,6 +20,13 @@
             "var('exports_path') is empty: set it to the folder of the exports") }}
     {% endif %}
     {% set exports_path = exports_path.rstrip('/') %}
+    {% if var('customer_id_salt') == 'support-kpi-sample-salt'
+        and exports_path.rstrip('/').split('/')[-1] != 'sample_exports' %}
+        {% do exceptions.warn(
+            "customer_id is salted with the public sample salt: set SUPPORT_KPI_SALT (or var"
+            ~ " customer_id_salt) to a secret of your own, or customer_id can be matched back"
+            ~ " to e-mail addresses by hashing guesses.") %}
+    {% endif %}
     {% do run_query('create schema if not exists ' ~ raw_schema) %}
     {% set entities = export_entities() %}
     {% set registered_files = [] %}

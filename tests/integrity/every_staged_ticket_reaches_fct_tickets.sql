@@ -1,10 +1,13 @@
-{# Every ticket of the deduplicated staging is in fct_tickets, and nothing
-   else is. #}
+{# Every ticket of the deduplicated staging created by the as-of instant is
+   in fct_tickets, and nothing else is. #}
 
 with
 
 staged as (
-    select ticket_id from {{ ref('stg_helpdesk__tickets') }}
+    select staged_tickets.ticket_id
+    from {{ ref('stg_helpdesk__tickets') }} as staged_tickets
+    cross join {{ ref('int_build_as_of') }} as as_of
+    where staged_tickets.created_at <= as_of.as_of_at
 ),
 
 facts as (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -201,3 +202,27 @@ def test_missing_required_column_stops_the_build_naming_file_and_column(tmp_path
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "tickets_1.csv" in output and "updated_at" in output
+
+
+def test_as_of_in_the_past_builds_the_warehouse_as_it_stood(generated_exports, tmp_path):
+    warehouse = tmp_path / "as_of.duckdb"
+    result = run_dbt(
+        ["build", "--select", "+service_kpis", "+retention", "--exclude", "test_type:unit"],
+        warehouse=warehouse,
+        exports=generated_exports,
+        work_dir=tmp_path,
+        extra_vars={"as_of": "2025-03-31 23:59:59"},
+    )
+    assert_ok(result)
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    latest = connection.execute(
+        "select max(created_at), max(solved_at), max(first_responded_at) from main.fct_tickets"
+    ).fetchone()
+    assert all(value <= datetime(2025, 3, 31, 23, 59, 59) for value in latest)
+    totals = connection.execute(
+        "select period_grain, sum(tickets), max(period_start) from main.service_kpis "
+        "where channel = 'all' group by 1 order by 1"
+    ).fetchall()
+    tickets = connection.execute("select count(*) from main.fct_tickets").fetchone()[0]
+    assert {total for _, total, _ in totals} == {tickets}
+    assert max(start for _, _, start in totals) <= date(2025, 3, 31)

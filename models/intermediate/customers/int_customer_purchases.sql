@@ -1,5 +1,6 @@
 {#- One row per order that counts as a purchase (not cancelled, not voided,
-    not a test), dated in the reporting time zone. -#}
+    not a test) placed by the as-of instant, dated in the reporting time
+    zone. -#}
 
 with
 
@@ -9,12 +10,13 @@ orders as (
 
 purchases as (
     select
-        order_id,
-        customer_id,
-        total_amount,
-        {{ to_reporting_date('created_at') }} as order_date
+        orders.order_id,
+        orders.customer_id,
+        orders.total_amount,
+        {{ to_reporting_date('orders.created_at') }} as order_date
     from orders
-    where is_purchase
+    cross join {{ ref('int_build_as_of') }} as as_of
+    where orders.is_purchase and orders.created_at <= as_of.as_of_at
 )
 
 select * from purchases

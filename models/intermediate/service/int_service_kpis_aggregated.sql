@@ -18,8 +18,10 @@ tickets as (
 ),
 
 responses as (
-    select * from {{ ref('int_surveys_checked') }}
-    where rejection_reasons is null
+    select checked.*
+    from {{ ref('int_surveys_checked') }} as checked
+    cross join {{ ref('int_build_as_of') }} as as_of
+    where checked.rejection_reasons is null and checked.responded_at <= as_of.as_of_at
 ),
 
 surveys as (

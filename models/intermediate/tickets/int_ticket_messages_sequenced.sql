@@ -1,13 +1,15 @@
 {#- One row per modelled message (a known ticket, sent at or after its
-    creation), with its place in the conversation: public customer messages
+    creation and by the as-of instant), with its place in the conversation: public customer messages
     and human replies form turns; bot messages and internal notes sit
     outside them. -#}
 
 with
 
 messages as (
-    select * from {{ ref('int_ticket_messages_checked') }}
-    where rejection_reasons is null
+    select checked.*
+    from {{ ref('int_ticket_messages_checked') }} as checked
+    cross join {{ ref('int_build_as_of') }} as as_of
+    where checked.rejection_reasons is null and checked.created_at <= as_of.as_of_at
 ),
 
 conversation as (

@@ -9,12 +9,13 @@ with
 
 tickets as (
     select
-        ticket_id,
-        customer_id,
-        coalesce(category, '') as category_key,
-        created_at
-    from {{ ref('stg_helpdesk__tickets') }}
-    where customer_id is not null
+        staged.ticket_id,
+        staged.customer_id,
+        coalesce(staged.category, '') as category_key,
+        staged.created_at
+    from {{ ref('stg_helpdesk__tickets') }} as staged
+    cross join {{ ref('int_build_as_of') }} as as_of
+    where staged.customer_id is not null and staged.created_at <= as_of.as_of_at
 ),
 
 sequenced as (

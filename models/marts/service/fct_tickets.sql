@@ -1,7 +1,28 @@
 with
 
+as_of as (
+    select as_of_at from {{ ref('int_build_as_of') }}
+),
+
+{# The tickets as they stood at the as-of instant: created by then, and
+   solved only if the solve had happened by then. #}
 tickets as (
-    select * from {{ ref('stg_helpdesk__tickets') }}
+    select
+        staged.ticket_id,
+        staged.customer_id,
+        staged.channel,
+        staged.category,
+        staged.priority,
+        staged.status,
+        staged.reopen_count,
+        staged.is_escalated,
+        staged.is_abandoned,
+        staged.is_solved and coalesce(staged.solved_at <= as_of.as_of_at, true) as is_solved,
+        staged.created_at,
+        case when staged.solved_at <= as_of.as_of_at then staged.solved_at end as solved_at
+    from {{ ref('stg_helpdesk__tickets') }} as staged
+    cross join as_of
+    where staged.created_at <= as_of.as_of_at
 ),
 
 replies as (
@@ -23,7 +44,10 @@ ranked_responses as (
             order by responded_at desc, response_id desc
         ) as response_rank
     from {{ ref('int_surveys_checked') }}
-    where ticket_id is not null and rejection_reasons is null
+    where
+        ticket_id is not null
+        and rejection_reasons is null
+        and responded_at <= (select as_of_at from as_of)
 ),
 
 ticket_scores as (

@@ -1,13 +1,11 @@
-{%- set service_kpis = [
-    'tickets', 'mean_first_response_minutes', 'median_first_response_minutes',
-    'p90_first_response_minutes', 'mean_response_minutes', 'tickets_solved',
-    'mean_resolution_minutes', 'one_touch_resolution_pct',
-    'first_contact_resolution_pct', 'self_service_pct', 'abandonment_pct',
-    'escalation_pct', 'repeat_contact_pct', 'csat_pct', 'csat_mean_score', 'nps',
-] %}
-{%- set retention_kpis = [
-    'customers_end', 'retention_rate_pct', 'strict_retention_rate_pct',
-] %}
+{%- set scorecard = var('scorecard_kpis') %}
+{%- set kpis = [] %}
+{%- for kpi in scorecard.service_kpis %}
+    {%- do kpis.append(('service_kpis', kpi, 'channel')) %}
+{%- endfor %}
+{%- for kpi in scorecard.retention %}
+    {%- do kpis.append(('retention', kpi, "'all'")) %}
+{%- endfor %}
 
 with
 
@@ -24,24 +22,14 @@ targets as (
 ),
 
 kpi_values as (
-    {%- for kpi in service_kpis %}
+    {%- for relation, kpi, channel in kpis %}
         select
             period_grain,
             period_start,
-            channel,
+            {{ channel }} as channel,
             '{{ kpi }}' as kpi,
             cast({{ kpi }} as {{ type_double() }}) as value
-        from service_kpis
-        union all
-    {%- endfor %}
-    {%- for kpi in retention_kpis %}
-        select
-            period_grain,
-            period_start,
-            'all' as channel,
-            '{{ kpi }}' as kpi,
-            cast({{ kpi }} as {{ type_double() }}) as value
-        from retention
+        from {{ relation }}
         {%- if not loop.last %}
             union all
         {%- endif %}
