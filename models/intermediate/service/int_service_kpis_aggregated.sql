@@ -18,10 +18,11 @@ tickets as (
 ),
 
 responses as (
-    select checked.*
-    from {{ ref('int_surveys_checked') }} as checked
+    select checked_responses.*
+    from {{ ref('int_surveys_checked') }} as checked_responses
     cross join {{ ref('int_build_as_of') }} as as_of
-    where checked.rejection_reasons is null and checked.responded_at <= as_of.as_of_at
+    where checked_responses.rejection_reasons is null
+        and checked_responses.responded_at <= as_of.as_of_at
 ),
 
 surveys as (

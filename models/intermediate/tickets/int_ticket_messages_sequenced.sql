@@ -6,10 +6,11 @@
 with
 
 messages as (
-    select checked.*
-    from {{ ref('int_ticket_messages_checked') }} as checked
+    select checked_messages.*
+    from {{ ref('int_ticket_messages_checked') }} as checked_messages
     cross join {{ ref('int_build_as_of') }} as as_of
-    where checked.rejection_reasons is null and checked.created_at <= as_of.as_of_at
+    where checked_messages.rejection_reasons is null
+        and checked_messages.created_at <= as_of.as_of_at
 ),
 
 conversation as (

@@ -18,62 +18,62 @@ files as (
 ),
 
 {% for entity, base_model, kept_model in entities -%}
-{{ entity }}_read as (
-    select
-        source_file,
-        count(*) as rows_read,
-        sum(case when rejection_reasons is not null then 1 else 0 end) as rows_rejected_as_read
-    from {{ ref(base_model) }}
-    group by source_file
-),
+    {{ entity }}_read as (
+        select
+            source_file,
+            count(*) as rows_read,
+            sum(case when rejection_reasons is not null then 1 else 0 end) as rows_rejected_as_read
+        from {{ ref(base_model) }}
+        group by source_file
+    ),
 
-{{ entity }}_kept as (
-    select
-        source_file,
-        {%- if kept_model.startswith('int_') %}
-            sum(case when rejection_reasons is null then 1 else 0 end) as rows_modelled,
-            sum(case when rejection_reasons is not null then 1 else 0 end)
-                as rows_rejected_as_related
-        {%- else %}
-            count(*) as rows_modelled,
-            0 as rows_rejected_as_related
-        {%- endif %}
-    from {{ ref(kept_model) }}
-    group by source_file
-),
+    {{ entity }}_kept as (
+        select
+            source_file,
+            {%- if kept_model.startswith('int_') %}
+                sum(case when rejection_reasons is null then 1 else 0 end) as rows_modelled,
+                sum(case when rejection_reasons is not null then 1 else 0 end)
+                    as rows_rejected_as_related
+            {%- else %}
+                count(*) as rows_modelled,
+                0 as rows_rejected_as_related
+            {%- endif %}
+        from {{ ref(kept_model) }}
+        group by source_file
+    ),
 
-{# Clean rows read that are not the copy deduplication kept. #}
-{{ entity }}_duplicates as (
-    select
-        read_rows.source_file,
-        count(*) as rows_duplicate
-    from {{ ref(base_model) }} as read_rows
-    left join {{ ref(kept_model) }} as kept_rows
-        on
-            read_rows.source_file = kept_rows.source_file
-            and read_rows.source_row_number = kept_rows.source_row_number
-    where read_rows.rejection_reasons is null and kept_rows.source_file is null
-    group by read_rows.source_file
-),
+    {# Clean rows read that are not the copy deduplication kept. #}
+    {{ entity }}_duplicates as (
+        select
+            read_rows.source_file,
+            count(*) as rows_duplicate
+        from {{ ref(base_model) }} as read_rows
+        left join {{ ref(kept_model) }} as kept_rows
+            on
+                read_rows.source_file = kept_rows.source_file
+                and read_rows.source_row_number = kept_rows.source_row_number
+        where read_rows.rejection_reasons is null and kept_rows.source_file is null
+        group by read_rows.source_file
+    ),
 
-{{ entity }}_audit as (
-    select
-        files.entity,
-        files.source_file,
-        coalesce({{ entity }}_read.rows_read, 0) as rows_read,
-        coalesce({{ entity }}_kept.rows_modelled, 0) as rows_modelled,
-        coalesce({{ entity }}_read.rows_rejected_as_read, 0)
-        + coalesce({{ entity }}_kept.rows_rejected_as_related, 0) as rows_rejected,
-        coalesce({{ entity }}_duplicates.rows_duplicate, 0) as rows_duplicate
-    from files
-    left join {{ entity }}_read
-        on files.source_file = {{ entity }}_read.source_file
-    left join {{ entity }}_kept
-        on files.source_file = {{ entity }}_kept.source_file
-    left join {{ entity }}_duplicates
-        on files.source_file = {{ entity }}_duplicates.source_file
-    where files.entity = '{{ entity }}'
-),
+    {{ entity }}_audit as (
+        select
+            files.entity,
+            files.source_file,
+            coalesce({{ entity }}_read.rows_read, 0) as rows_read,
+            coalesce({{ entity }}_kept.rows_modelled, 0) as rows_modelled,
+            coalesce({{ entity }}_read.rows_rejected_as_read, 0)
+            + coalesce({{ entity }}_kept.rows_rejected_as_related, 0) as rows_rejected,
+            coalesce({{ entity }}_duplicates.rows_duplicate, 0) as rows_duplicate
+        from files
+        left join {{ entity }}_read
+            on files.source_file = {{ entity }}_read.source_file
+        left join {{ entity }}_kept
+            on files.source_file = {{ entity }}_kept.source_file
+        left join {{ entity }}_duplicates
+            on files.source_file = {{ entity }}_duplicates.source_file
+        where files.entity = '{{ entity }}'
+    ),
 
 {% endfor -%}
 final as (

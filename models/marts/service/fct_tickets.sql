@@ -47,7 +47,7 @@ ranked_responses as (
     where
         ticket_id is not null
         and rejection_reasons is null
-        and responded_at <= (select as_of_at from as_of)
+        and responded_at <= (select as_of.as_of_at from as_of)
 ),
 
 ticket_scores as (
