@@ -98,6 +98,14 @@
     end
 {% endmacro %}
 
+{% macro plausible_instant_violated(column) %}
+    {#- A condition (as SQL text) that holds for a timestamp outside 1970 to
+        2099: a mistyped year that would otherwise stretch every calendar. -#}
+    {{ return(
+        column ~ " < cast('1970-01-01' as " ~ dbt.type_timestamp() ~ ") or "
+        ~ column ~ " >= cast('2100-01-01' as " ~ dbt.type_timestamp() ~ ")") }}
+{% endmacro %}
+
 {% macro rejection_reasons(checks) %}
     {#- checks: list of (condition, reason code, detail expression). The
         codes of the failed checks in list order, comma-separated, or null

@@ -26,7 +26,11 @@ EXPECTED_ROWS: dict[str, tuple[int, int, dict[str, int]]] = {
     "tickets_multiline.csv": (2, 0, {}),
     "tickets_cyrillic.csv": (2, 0, {}),
     "tickets_timestamp_forms.csv": (6, 0, {}),
-    "tickets_impossible_dates.csv": (0, 0, {"unparseable_created_at": 4}),
+    "tickets_impossible_dates.csv": (
+        0,
+        0,
+        {"unparseable_created_at": 4, "implausible_created_at": 1},
+    ),
     "tickets_text_in_numbers.csv": (
         1,
         0,

@@ -6,6 +6,8 @@
     ('typed.created_at_text is null', 'missing_created_at', "'created_at is missing'"),
     ('typed.created_at_text is not null and typed.created_at is null',
         'unparseable_created_at', "'created_at is not a timestamp: ' || typed.created_at_text"),
+    (plausible_instant_violated('typed.created_at'), 'implausible_created_at',
+        "'created_at is outside 1970-2099: ' || typed.created_at_text"),
     ('typed.updated_at_text is not null and typed.updated_at is null',
         'unparseable_updated_at', "'updated_at is not a timestamp: ' || typed.updated_at_text"),
     ('typed.solved_at_text is not null and typed.solved_at is null',

@@ -7,6 +7,8 @@
     ('created_at_text is null', 'missing_created_at', "'created_at is missing'"),
     ('created_at_text is not null and created_at is null', 'unparseable_created_at',
         "'created_at is not a timestamp: ' || created_at_text"),
+    (plausible_instant_violated('created_at'), 'implausible_created_at',
+        "'created_at is outside 1970-2099: ' || created_at_text"),
     ('cancelled_at_text is not null and cancelled_at is null', 'unparseable_cancelled_at',
         "'cancelled_at is not a timestamp: ' || cancelled_at_text"),
     ('total_amount_text is not null and total_amount is null', 'unparseable_total_amount',
