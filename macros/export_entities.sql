@@ -31,3 +31,22 @@
         },
     }) }}
 {% endmacro %}
+
+{% macro export_entity_models() %}
+    {#- Per export entity, the model holding one row per row read (base),
+        the deduplicated model (staged), and the model that checks the kept
+        rows against their ticket (checked, or none). -#}
+    {{ return([
+        {'entity': 'tickets', 'base': 'base_helpdesk__tickets',
+         'staged': 'stg_helpdesk__tickets', 'checked': none},
+        {'entity': 'ticket_messages', 'base': 'base_helpdesk__ticket_messages',
+         'staged': 'stg_helpdesk__ticket_messages', 'checked': 'int_ticket_messages_checked'},
+        {'entity': 'ticket_status_changes', 'base': 'base_helpdesk__ticket_status_changes',
+         'staged': 'stg_helpdesk__ticket_status_changes',
+         'checked': 'int_ticket_status_changes_checked'},
+        {'entity': 'surveys', 'base': 'base_helpdesk__surveys',
+         'staged': 'stg_helpdesk__surveys', 'checked': 'int_surveys_checked'},
+        {'entity': 'orders', 'base': 'base_shop__orders',
+         'staged': 'stg_shop__orders', 'checked': none},
+    ]) }}
+{% endmacro %}

@@ -2,14 +2,10 @@
     Each count is taken from a different model, so the identity checks that
     no layer lost or invented a row. -#}
 
-{%- set entities = [
-    ('tickets', 'base_helpdesk__tickets', 'stg_helpdesk__tickets'),
-    ('ticket_messages', 'base_helpdesk__ticket_messages', 'int_ticket_messages_checked'),
-    ('ticket_status_changes', 'base_helpdesk__ticket_status_changes',
-        'int_ticket_status_changes_checked'),
-    ('surveys', 'base_helpdesk__surveys', 'int_surveys_checked'),
-    ('orders', 'base_shop__orders', 'stg_shop__orders'),
-] %}
+{%- set entities = [] %}
+{%- for models in export_entity_models() %}
+    {%- do entities.append((models.entity, models.base, models.checked or models.staged)) %}
+{%- endfor %}
 
 with
 

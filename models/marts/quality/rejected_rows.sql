@@ -1,14 +1,10 @@
 {#- Rows rejected as read (base models) or when related to their ticket
     (checked models); the raw record comes from the base model either way. -#}
 
-{%- set entities = [
-    ('tickets', 'base_helpdesk__tickets', none),
-    ('ticket_messages', 'base_helpdesk__ticket_messages', 'int_ticket_messages_checked'),
-    ('ticket_status_changes', 'base_helpdesk__ticket_status_changes',
-        'int_ticket_status_changes_checked'),
-    ('surveys', 'base_helpdesk__surveys', 'int_surveys_checked'),
-    ('orders', 'base_shop__orders', none),
-] %}
+{%- set entities = [] %}
+{%- for models in export_entity_models() %}
+    {%- do entities.append((models.entity, models.base, models.checked)) %}
+{%- endfor %}
 
 with
 
