@@ -128,19 +128,37 @@
 {% endmacro %}
 
 {% macro looks_like_personal_data(column) %}
-    {#- True for an e-mail address anywhere in the text, or a text that is a
-        phone number (7 to 15 digits, written with a leading +, spaces or
-        parentheses; bare digit strings are ids, not phones). -#}
+    {#- True for an e-mail address anywhere in the text (any script), or a
+        text that is a phone number: 7 to 15 digits written with a leading
+        +, spaces, parentheses or dashes. Bare digit strings (ids, epoch
+        seconds) and dates are not phones. -#}
     {{ return(adapter.dispatch('looks_like_personal_data', 'support_kpi')(column)) }}
 {% endmacro %}
 
 {% macro duckdb__looks_like_personal_data(column) %}
     (
-        regexp_matches({{ column }}, '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}')
+        regexp_matches({{ column }}, '[^\s@]+@[^\s@]+\.[^\s@]{2,}')
         or (
             regexp_full_match(trim({{ column }}), '\+?[0-9][0-9 ()./-]{5,22}[0-9]')
             and length(regexp_replace({{ column }}, '[^0-9]', '', 'g')) between 7 and 15
-            and regexp_matches(trim({{ column }}), '^\+|[ ()]')
+            and regexp_matches(trim({{ column }}), '^\+|[ ()-]')
+            and not regexp_full_match(
+                trim({{ column }}), '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T].*)?'
+            )
+            and not regexp_full_match(trim({{ column }}), '[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}( .*)?')
         )
     )
+{% endmacro %}
+
+{% macro shown_value(column) %}
+    {#- SQL text showing a value in a rejection detail, or a placeholder when
+        the value looks like personal data (it stays in raw_record only). -#}
+    {{ return(
+        "case when " ~ support_kpi.looks_like_personal_data(column)
+        ~ " then '(withheld: personal data, see raw_record)' else " ~ column ~ " end") }}
+{% endmacro %}
+
+{% macro withheld_if_personal(column) %}
+    {#- A free-text value, or null when it looks like personal data. -#}
+    case when not {{ support_kpi.looks_like_personal_data(column) }} then {{ column }} end
 {% endmacro %}

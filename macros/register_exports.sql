@@ -62,6 +62,18 @@
             'create or replace view ' ~ raw_schema ~ '.' ~ entity ~ ' as\n'
             ~ selects | join('\nunion all\n')) %}
     {% endfor %}
+    {#- Files that belong to no entity are worth a word: a misnamed export
+        would otherwise be missed without a trace. -#}
+    {% set all_files = run_query(
+        "select file from glob('" ~ exports_path | replace("'", "''") ~ "/*') order by file"
+        ).columns[0].values() | list %}
+    {% set data_suffixes = ('.csv', '.parquet', '.tsv', '.txt', '.json', '.xlsx', '.gz') %}
+    {% for file in all_files
+        if file.lower().endswith(data_suffixes)
+        and (", '" ~ file | replace("'", "''") ~ "')") not in registered_files | join(' ') %}
+        {% do exceptions.warn("Export folder file '" ~ file ~ "' matches no export entity ("
+            ~ entities.keys() | join(', ') ~ ") and was not read.") %}
+    {% endfor %}
     {#- Every file read, even one without data rows, for the load audit. -#}
     {% do run_query(
         'create or replace view ' ~ raw_schema ~ '.export_files as select * from (values '
@@ -70,12 +82,13 @@
 {% endmacro %}
 
 {% macro list_export_files(exports_path, entity) %}
-    {#- Files of one entity, CSV and Parquet, in name order so that later
-        exports sort after earlier ones. -#}
+    {#- Files of one entity, CSV and Parquet, matched whatever the case of
+        their names, in name order so that later exports sort after earlier
+        ones. -#}
     {% set found = run_query(
-        "select file from glob('" ~ exports_path ~ "/" ~ entity ~ "*.csv')"
-        ~ " union all select file from glob('" ~ exports_path ~ "/" ~ entity ~ "*.parquet')"
-        ~ " order by file") %}
+        "select file from glob('" ~ exports_path | replace("'", "''") ~ "/*')"
+        ~ " where regexp_full_match(lower(parse_filename(file)), '"
+        ~ entity ~ ".*\\.(csv|parquet)') order by file") %}
     {{ return(found.columns[0].values() | list) }}
 {% endmacro %}
 

@@ -52,6 +52,7 @@ EXPECTED_ROWS: dict[str, tuple[int, int, dict[str, int]]] = {
     "tickets_duplicates_across_a.csv": (1, 1, {}),
     "tickets_duplicates_across_b.csv": (1, 1, {}),
     "tickets_unknown_labels.csv": (2, 0, {}),
+    "tickets_personal_data.csv": (2, 0, {"unparseable_created_at": 1}),
     "tickets_for_related_rows.csv": (1, 0, {}),
     "tickets_typed.parquet": (2, 0, {}),
     "ticket_messages_orphans.csv": (1, 0, {"unknown_ticket": 1}),
@@ -226,3 +227,20 @@ def test_structural_problem_stops_the_build_clearly(tmp_path, folder):
     for words in EXPECTED_ERRORS[folder]:
         assert words in output, f"{folder}: {words!r} not in output"
     assert "Traceback" not in output
+
+
+def test_personal_data_stays_in_raw_records_only(hostile_build):
+    warehouse, _ = hostile_build
+    detail, raw = warehouse.execute(
+        "select detail, raw_record from main.rejected_rows "
+        "where source_file like '%/tickets_personal_data.csv'"
+    ).fetchone()
+    assert "ivan@" not in detail and "withheld" in detail
+    assert "ivan@почта.рф" in raw
+    free_text = dict(
+        warehouse.execute(
+            "select ticket_id, coalesce(category, '-') || '/' || coalesce(priority, '-') "
+            "from main.fct_tickets where ticket_id like 'PII-%'"
+        ).fetchall()
+    )
+    assert free_text == {"PII-2": "-/-", "PII-3": "-/high"}

@@ -5,7 +5,7 @@
 
 {%- set checks = [
     ('responses.ticket_id is not null and tickets.ticket_id is null', 'unknown_ticket',
-        "'ticket ' || responses.ticket_id || ' is in no tickets export'"),
+        "'ticket ' || " ~ shown_value('responses.ticket_id') ~ " || ' is in no tickets export, or only in rejected rows'"),
 ] %}
 
 with

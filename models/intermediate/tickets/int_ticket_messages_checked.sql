@@ -5,7 +5,7 @@
 
 {%- set checks = [
     ('tickets.ticket_id is null', 'unknown_ticket',
-        "'ticket ' || messages.ticket_id || ' is in no tickets export'"),
+        "'ticket ' || " ~ shown_value('messages.ticket_id') ~ " || ' is in no tickets export, or only in rejected rows'"),
     ('messages.created_at < tickets.created_at', 'message_before_ticket_created',
         "'message sent before its ticket was created'"),
 ] %}

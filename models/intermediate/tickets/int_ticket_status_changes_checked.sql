@@ -3,7 +3,7 @@
 
 {%- set checks = [
     ('tickets.ticket_id is null', 'unknown_ticket',
-        "'ticket ' || changes.ticket_id || ' is in no tickets export'"),
+        "'ticket ' || " ~ shown_value('changes.ticket_id') ~ " || ' is in no tickets export, or only in rejected rows'"),
 ] %}
 
 with

@@ -4,16 +4,16 @@
 {%- set checks = [
     ('response_id is null', 'missing_response_id', "'response_id is missing'"),
     ("survey_type is null or survey_type not in ('csat', 'nps')", 'unknown_survey_type',
-        "'survey_type is neither csat nor nps: ' || coalesce(survey_type_label, '(missing)')"),
+        "'survey_type is neither csat nor nps: ' || coalesce(" ~ shown_value('survey_type_label') ~ ", '(missing)')"),
     ('score_text is null', 'missing_score', "'score is missing'"),
     ('score_text is not null and score is null', 'unparseable_score',
-        "'score is not a whole number: ' || score_text"),
+        "'score is not a whole number: ' || " ~ shown_value('score_text')),
     ("(survey_type = 'csat' and (score < 1 or score > 5))"
         ~ " or (survey_type = 'nps' and (score < 0 or score > 10))", 'score_out_of_range',
-        "survey_type || ' score out of range: ' || score_text"),
+        "survey_type || ' score out of range: ' || " ~ shown_value('score_text')),
     ('responded_at_text is null', 'missing_responded_at', "'responded_at is missing'"),
     ('responded_at_text is not null and responded_at is null', 'unparseable_responded_at',
-        "'responded_at is not a timestamp: ' || responded_at_text"),
+        "'responded_at is not a timestamp: ' || " ~ shown_value('responded_at_text')),
 ] %}
 
 with

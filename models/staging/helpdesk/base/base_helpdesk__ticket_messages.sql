@@ -6,9 +6,9 @@
     ('typed.ticket_id is null', 'missing_ticket_id', "'ticket_id is missing'"),
     ('typed.created_at_text is null', 'missing_created_at', "'created_at is missing'"),
     ('typed.created_at_text is not null and typed.created_at is null',
-        'unparseable_created_at', "'created_at is not a timestamp: ' || typed.created_at_text"),
+        'unparseable_created_at', "'created_at is not a timestamp: ' || " ~ shown_value('typed.created_at_text')),
     ('typed.is_public_text is not null and typed.is_public_parsed is null',
-        'unparseable_is_public', "'is_public is not a yes/no value: ' || typed.is_public_text"),
+        'unparseable_is_public', "'is_public is not a yes/no value: ' || " ~ shown_value('typed.is_public_text')),
 ] %}
 
 with

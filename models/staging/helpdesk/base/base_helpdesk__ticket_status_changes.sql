@@ -5,7 +5,7 @@
     ('typed.ticket_id is null', 'missing_ticket_id', "'ticket_id is missing'"),
     ('typed.changed_at_text is null', 'missing_changed_at', "'changed_at is missing'"),
     ('typed.changed_at_text is not null and typed.changed_at is null',
-        'unparseable_changed_at', "'changed_at is not a timestamp: ' || typed.changed_at_text"),
+        'unparseable_changed_at', "'changed_at is not a timestamp: ' || " ~ shown_value('typed.changed_at_text')),
 ] %}
 
 with

@@ -6,16 +6,16 @@
     ('customer_email is null', 'missing_customer_email', "'customer_email is missing'"),
     ('created_at_text is null', 'missing_created_at', "'created_at is missing'"),
     ('created_at_text is not null and created_at is null', 'unparseable_created_at',
-        "'created_at is not a timestamp: ' || created_at_text"),
+        "'created_at is not a timestamp: ' || " ~ shown_value('created_at_text')),
     (plausible_instant_violated('created_at'), 'implausible_created_at',
-        "'created_at is outside 1970-2099: ' || created_at_text"),
+        "'created_at is outside 1970-2099: ' || " ~ shown_value('created_at_text')),
     ('cancelled_at_text is not null and cancelled_at is null', 'unparseable_cancelled_at',
-        "'cancelled_at is not a timestamp: ' || cancelled_at_text"),
+        "'cancelled_at is not a timestamp: ' || " ~ shown_value('cancelled_at_text')),
     ('total_amount_text is not null and total_amount is null', 'unparseable_total_amount',
-        "'total_amount is not a number: ' || total_amount_text"),
-    ('total_amount < 0', 'negative_amount', "'total_amount is negative: ' || total_amount_text"),
+        "'total_amount is not a number: ' || " ~ shown_value('total_amount_text')),
+    ('total_amount < 0', 'negative_amount', "'total_amount is negative: ' || " ~ shown_value('total_amount_text')),
     ('is_test_text is not null and is_test_parsed is null', 'unparseable_is_test',
-        "'is_test is not a yes/no value: ' || is_test_text"),
+        "'is_test is not a yes/no value: ' || " ~ shown_value('is_test_text')),
 ] %}
 
 with
