@@ -1,6 +1,7 @@
 {#- Per file: rows read = rows modelled + rows rejected + rows duplicate.
-    Each count is taken from a different model, so the identity checks that
-    no layer lost or invented a row. -#}
+    Rows read, rejected as read and duplicates come from the rows read;
+    rows modelled and rejected when related come from the model that kept
+    them, so the identity checks that no layer lost or invented a row. -#}
 
 {%- set entities = [] %}
 {%- for models in export_entity_models() %}
@@ -14,13 +15,27 @@ files as (
 ),
 
 {% for entity, base_model, kept_model in entities -%}
+    {# One pass over the rows read: rejected as read, or clean but not the
+       copy deduplication kept (a duplicate). #}
     {{ entity }}_read as (
         select
-            source_file,
+            read_rows.source_file,
             count(*) as rows_read,
-            sum(case when rejection_reasons is not null then 1 else 0 end) as rows_rejected_as_read
-        from {{ ref(base_model) }}
-        group by source_file
+            sum(case when read_rows.rejection_reasons is not null then 1 else 0 end)
+                as rows_rejected_as_read,
+            sum(
+                case
+                    when read_rows.rejection_reasons is null and kept_rows.source_file is null
+                        then 1
+                    else 0
+                end
+            ) as rows_duplicate
+        from {{ ref(base_model) }} as read_rows
+        left join {{ ref(kept_model) }} as kept_rows
+            on
+                read_rows.source_file = kept_rows.source_file
+                and read_rows.source_row_number = kept_rows.source_row_number
+        group by read_rows.source_file
     ),
 
     {{ entity }}_kept as (
@@ -38,20 +53,6 @@ files as (
         group by source_file
     ),
 
-    {# Clean rows read that are not the copy deduplication kept. #}
-    {{ entity }}_duplicates as (
-        select
-            read_rows.source_file,
-            count(*) as rows_duplicate
-        from {{ ref(base_model) }} as read_rows
-        left join {{ ref(kept_model) }} as kept_rows
-            on
-                read_rows.source_file = kept_rows.source_file
-                and read_rows.source_row_number = kept_rows.source_row_number
-        where read_rows.rejection_reasons is null and kept_rows.source_file is null
-        group by read_rows.source_file
-    ),
-
     {{ entity }}_audit as (
         select
             files.entity,
@@ -60,14 +61,12 @@ files as (
             coalesce({{ entity }}_kept.rows_modelled, 0) as rows_modelled,
             coalesce({{ entity }}_read.rows_rejected_as_read, 0)
             + coalesce({{ entity }}_kept.rows_rejected_as_related, 0) as rows_rejected,
-            coalesce({{ entity }}_duplicates.rows_duplicate, 0) as rows_duplicate
+            coalesce({{ entity }}_read.rows_duplicate, 0) as rows_duplicate
         from files
         left join {{ entity }}_read
             on files.source_file = {{ entity }}_read.source_file
         left join {{ entity }}_kept
             on files.source_file = {{ entity }}_kept.source_file
-        left join {{ entity }}_duplicates
-            on files.source_file = {{ entity }}_duplicates.source_file
         where files.entity = '{{ entity }}'
     ),
 
