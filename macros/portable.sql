@@ -2,10 +2,15 @@
 
 {% macro to_reporting_time(column) %}
     {#- A UTC timestamp as wall-clock time in var('reporting_timezone'). -#}
-    {{ return(adapter.dispatch('to_reporting_time', 'support_kpi')(column, var('reporting_timezone'))) }}
+    {{ return(support_kpi.from_utc(column, var('reporting_timezone'))) }}
 {% endmacro %}
 
-{% macro default__to_reporting_time(column, timezone) %}
+{% macro from_utc(column, timezone) %}
+    {#- A UTC timestamp as wall-clock time in a named time zone. -#}
+    {{ return(adapter.dispatch('from_utc', 'support_kpi')(column, timezone)) }}
+{% endmacro %}
+
+{% macro default__from_utc(column, timezone) %}
     {%- if timezone | upper == 'UTC' -%}
         {{ column }}
     {%- else -%}

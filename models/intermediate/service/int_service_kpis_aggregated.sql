@@ -54,8 +54,13 @@ created_in_period as (
         tickets.first_response_minutes,
         {{ dbt.datediff('tickets.created_at', 'tickets.first_responded_at', 'second') }}
             as first_response_seconds,
+        tickets.first_response_business_minutes,
+        cast(round(tickets.first_response_business_minutes * 60) as {{ dbt.type_bigint() }})
+            as first_response_business_seconds,
         tickets.answered_customer_turns,
         tickets.customer_wait_seconds,
+        tickets.is_first_response_breached,
+        tickets.is_resolution_breached,
         tickets.is_solved,
         tickets.is_one_touch,
         tickets.is_first_contact_resolved,
@@ -78,6 +83,17 @@ created_metrics as (
             as mean_first_response_minutes,
         {{ percentile('first_response_minutes', 0.5) }} as median_first_response_minutes,
         {{ percentile('first_response_minutes', 0.9) }} as p90_first_response_minutes,
+        sum(first_response_business_seconds) / 60.0
+        / nullif(count(first_response_business_seconds), 0)
+            as mean_first_response_business_minutes,
+        {{ percentile('first_response_business_minutes', 0.5) }}
+            as median_first_response_business_minutes,
+        {{ percent_where(
+            'not is_first_response_breached', among='is_first_response_breached is not null'
+        ) }} as first_response_sla_pct,
+        {{ percent_where(
+            'not is_resolution_breached', among='is_resolution_breached is not null'
+        ) }} as resolution_sla_pct,
         sum(customer_wait_seconds) / 60.0
         / nullif(sum(answered_customer_turns), 0) as mean_response_minutes,
         {{ percent_where('is_one_touch') }} as one_touch_resolution_pct,
@@ -97,7 +113,10 @@ solved_in_period as (
         {{ period_start_for_grain('grains.period_grain', 'tickets.solved_date') }} as period_start,
         case when scopes.scope = 'all' then 'all' else tickets.channel end as channel,
         {{ dbt.datediff('tickets.created_at', 'tickets.solved_at', 'second') }}
-            as resolution_seconds
+            as resolution_seconds,
+        tickets.resolution_business_minutes,
+        cast(round(tickets.resolution_business_minutes * 60) as {{ dbt.type_bigint() }})
+            as resolution_business_seconds
     from tickets
     cross join grains
     cross join scopes
@@ -110,7 +129,11 @@ solved_metrics as (
         period_start,
         channel,
         count(*) as tickets_solved,
-        sum(resolution_seconds) / 60.0 / count(*) as mean_resolution_minutes
+        sum(resolution_seconds) / 60.0 / count(*) as mean_resolution_minutes,
+        sum(resolution_business_seconds) / 60.0
+        / nullif(count(resolution_business_seconds), 0) as mean_resolution_business_minutes,
+        {{ percentile('resolution_business_minutes', 0.5) }}
+            as median_resolution_business_minutes
     from solved_in_period
     group by period_grain, period_start, channel
 ),
@@ -176,6 +199,12 @@ final as (
         created_metrics.mean_response_minutes,
         coalesce(solved_metrics.tickets_solved, 0) as tickets_solved,
         solved_metrics.mean_resolution_minutes,
+        created_metrics.mean_first_response_business_minutes,
+        created_metrics.median_first_response_business_minutes,
+        solved_metrics.mean_resolution_business_minutes,
+        solved_metrics.median_resolution_business_minutes,
+        created_metrics.first_response_sla_pct,
+        created_metrics.resolution_sla_pct,
         created_metrics.one_touch_resolution_pct,
         created_metrics.first_contact_resolution_pct,
         created_metrics.self_service_pct,

@@ -1,135 +1,72 @@
 with
 
-as_of as (
-    select as_of_at from {{ ref('int_build_as_of') }}
-),
-
-{# The tickets as they stood at the as-of instant: created by then, and
-   solved only if the solve had happened by then. #}
 tickets as (
-    select
-        staged.ticket_id,
-        staged.customer_id,
-        staged.channel,
-        staged.category,
-        staged.priority,
-        staged.status,
-        staged.reopen_count,
-        staged.is_escalated,
-        staged.is_abandoned,
-        staged.is_solved and coalesce(staged.solved_at <= as_of.as_of_at, true) as is_solved,
-        staged.created_at,
-        case when staged.solved_at <= as_of.as_of_at then staged.solved_at end as solved_at
-    from {{ ref('stg_helpdesk__tickets') }} as staged
-    cross join as_of
-    where staged.created_at <= as_of.as_of_at
+    select * from {{ ref('int_tickets_measured') }}
 ),
 
-replies as (
-    select * from {{ ref('int_tickets_replies_aggregated') }}
+business_times as (
+    select * from {{ ref('int_tickets_business_timed') }}
 ),
 
-contacts as (
-    select * from {{ ref('int_tickets_contacts_sequenced') }}
-),
-
-ranked_responses as (
-    select
-        ticket_id,
-        survey_type,
-        score,
-        {# A ticket rated twice keeps its latest rating. -#}
-        row_number() over (
-            partition by ticket_id, survey_type
-            order by responded_at desc, response_id desc
-        ) as response_rank
-    from {{ ref('int_surveys_checked') }}
-    where
-        ticket_id is not null
-        and rejection_reasons is null
-        and responded_at <= (select as_of.as_of_at from as_of)
-),
-
-ticket_scores as (
-    select
-        ticket_id,
-        max(case when survey_type = 'csat' then score end) as csat_score,
-        max(case when survey_type = 'nps' then score end) as nps_score
-    from ranked_responses
-    where response_rank = 1
-    group by ticket_id
-),
-
-joined as (
-    select
-        tickets.ticket_id,
-        tickets.customer_id,
-        tickets.channel,
-        tickets.category,
-        tickets.priority,
-        tickets.status,
-        {{ minutes_between('tickets.created_at', 'replies.first_responded_at') }}
-            as first_response_minutes,
-        coalesce(replies.agent_reply_count, 0) as agent_reply_count,
-        coalesce(replies.bot_message_count, 0) as bot_message_count,
-        coalesce(replies.answered_customer_turns, 0) as answered_customer_turns,
-        coalesce(replies.customer_wait_seconds, 0) as customer_wait_seconds,
-        case
-            when tickets.is_solved
-                then {{ minutes_between('tickets.created_at', 'tickets.solved_at') }}
-        end as resolution_minutes,
-        ticket_scores.csat_score,
-        ticket_scores.nps_score,
-        tickets.is_solved,
-        tickets.is_solved and coalesce(replies.agent_reply_count, 0) = 1 as is_one_touch,
-        tickets.is_solved and coalesce(replies.agent_reply_count, 0) = 0 as is_self_served,
-        tickets.reopen_count > 0
-        or coalesce(replies.last_customer_message_at > tickets.solved_at, false) as is_reopened,
-        tickets.is_abandoned,
-        tickets.is_escalated,
-        coalesce(contacts.is_repeat_contact, false) as is_repeat_contact,
-        coalesce(contacts.is_followed_by_repeat_contact, false) as is_followed_by_repeat_contact,
-        tickets.created_at,
-        replies.first_responded_at,
-        tickets.solved_at
-    from tickets
-    left join replies
-        on tickets.ticket_id = replies.ticket_id
-    left join contacts
-        on tickets.ticket_id = contacts.ticket_id
-    left join ticket_scores
-        on tickets.ticket_id = ticket_scores.ticket_id
+status_times as (
+    select * from {{ ref('int_tickets_status_timed') }}
 ),
 
 final as (
     select
-        ticket_id,
-        customer_id,
-        channel,
-        category,
-        priority,
-        status,
-        cast(first_response_minutes as {{ type_double() }}) as first_response_minutes,
-        cast(agent_reply_count as {{ dbt.type_int() }}) as agent_reply_count,
-        cast(bot_message_count as {{ dbt.type_int() }}) as bot_message_count,
-        cast(answered_customer_turns as {{ dbt.type_int() }}) as answered_customer_turns,
-        cast(customer_wait_seconds as {{ dbt.type_bigint() }}) as customer_wait_seconds,
-        cast(resolution_minutes as {{ type_double() }}) as resolution_minutes,
-        cast(csat_score as {{ dbt.type_int() }}) as csat_score,
-        cast(nps_score as {{ dbt.type_int() }}) as nps_score,
-        is_solved,
-        is_one_touch,
-        is_self_served,
-        is_reopened,
-        is_abandoned,
-        is_escalated,
-        is_repeat_contact,
-        is_solved and not is_reopened and not is_followed_by_repeat_contact
-            as is_first_contact_resolved,
-        created_at,
-        first_responded_at,
-        solved_at
-    from joined
+        tickets.ticket_id,
+        tickets.customer_id,
+        tickets.agent_id,
+        tickets.channel,
+        tickets.category,
+        tickets.priority,
+        tickets.status,
+        business_times.business_calendar,
+        business_times.first_response_sla_clock,
+        business_times.resolution_sla_clock,
+        tickets.first_response_minutes,
+        cast(business_times.first_response_business_minutes as {{ type_double() }})
+            as first_response_business_minutes,
+        tickets.agent_reply_count,
+        tickets.bot_message_count,
+        tickets.answered_customer_turns,
+        tickets.customer_wait_seconds,
+        tickets.resolution_minutes,
+        cast(business_times.resolution_business_minutes as {{ type_double() }})
+            as resolution_business_minutes,
+        cast(business_times.first_response_target_minutes as {{ dbt.type_int() }})
+            as first_response_target_minutes,
+        cast(business_times.resolution_target_minutes as {{ dbt.type_int() }})
+            as resolution_target_minutes,
+        {%- for name in ['requester_wait', 'agent_wait', 'on_hold', 'agent_work'] %}
+        cast(status_times.{{ name }}_minutes as {{ type_double() }}) as {{ name }}_minutes,
+        cast(status_times.{{ name }}_business_minutes as {{ type_double() }})
+            as {{ name }}_business_minutes,
+        {%- endfor %}
+        tickets.history_solve_count,
+        tickets.history_reopen_count,
+        tickets.csat_score,
+        tickets.nps_score,
+        tickets.is_solved,
+        tickets.is_one_touch,
+        tickets.is_self_served,
+        tickets.is_reopened,
+        tickets.is_abandoned,
+        tickets.is_escalated,
+        tickets.is_repeat_contact,
+        tickets.is_first_contact_resolved,
+        business_times.is_first_response_breached,
+        business_times.is_resolution_breached,
+        tickets.created_at,
+        tickets.first_responded_at,
+        tickets.solved_at,
+        business_times.first_response_breach_at,
+        business_times.resolution_breach_at
+    from tickets
+    left join business_times
+        on tickets.ticket_id = business_times.ticket_id
+    left join status_times
+        on tickets.ticket_id = status_times.ticket_id
 )
 
 select * from final

@@ -57,6 +57,18 @@ final as (
         cast(kpis.mean_response_minutes as {{ type_double() }}) as mean_response_minutes,
         cast(coalesce(kpis.tickets_solved, 0) as {{ dbt.type_bigint() }}) as tickets_solved,
         cast(kpis.mean_resolution_minutes as {{ type_double() }}) as mean_resolution_minutes,
+        cast(kpis.mean_first_response_business_minutes as {{ type_double() }})
+            as mean_first_response_business_minutes,
+        cast(kpis.median_first_response_business_minutes as {{ type_double() }})
+            as median_first_response_business_minutes,
+        cast(kpis.mean_resolution_business_minutes as {{ type_double() }})
+            as mean_resolution_business_minutes,
+        cast(kpis.median_resolution_business_minutes as {{ type_double() }})
+            as median_resolution_business_minutes,
+        cast(kpis.first_response_sla_pct as {{ type_double() }})
+            as first_response_sla_pct,
+        cast(kpis.resolution_sla_pct as {{ type_double() }})
+            as resolution_sla_pct,
         cast(kpis.one_touch_resolution_pct as {{ type_double() }}) as one_touch_resolution_pct,
         cast(kpis.first_contact_resolution_pct as {{ type_double() }})
             as first_contact_resolution_pct,

@@ -1,0 +1,64 @@
+{#- One row per ticket with a status history: the time it spent waiting
+    on the support team (requester wait: new, open, hold), on the customer
+    (agent wait: pending), on hold (hold) and being worked (agent work:
+    new, open), in calendar and business minutes, from int_ticket_status_spans.
+    A span still open at as_of counts up to as_of. Whole seconds are summed,
+    so the figures are exact. -#}
+
+{%- set status_times = {
+    'requester_wait': ['new', 'open', 'hold'],
+    'agent_wait': ['pending'],
+    'on_hold': ['hold'],
+    'agent_work': ['new', 'open'],
+} %}
+
+with
+
+spans as (
+    select * from {{ ref('int_ticket_status_spans') }}
+),
+
+calendars as (
+    select
+        ticket_id,
+        business_calendar
+    from {{ ref('int_tickets_business_timed') }}
+),
+
+clock_days as (
+    select * from {{ ref('int_business_clock_days') }}
+),
+
+timed_spans as (
+    select
+        spans.ticket_id,
+        spans.status,
+        {{ dbt.datediff('spans.started_at', 'spans.ended_at', 'second') }} as span_seconds,
+        {{ business_seconds_at('spans.ended_at', 'ended_clock') }}
+        - {{ business_seconds_at('spans.started_at', 'started_clock') }} as span_business_seconds
+    from spans
+    inner join calendars
+        on spans.ticket_id = calendars.ticket_id
+    left join clock_days as started_clock
+        on {{ business_clock_holds('spans.started_at', 'calendars.business_calendar', 'started_clock') }}
+    left join clock_days as ended_clock
+        on {{ business_clock_holds('spans.ended_at', 'calendars.business_calendar', 'ended_clock') }}
+),
+
+final as (
+    select
+        ticket_id,
+        {%- for name, statuses in status_times.items() %}
+        sum(
+            case when status in ('{{ statuses | join("', '") }}') then span_seconds else 0 end
+        ) / 60.0 as {{ name }}_minutes,
+        sum(
+            case when status in ('{{ statuses | join("', '") }}') then span_business_seconds else 0 end
+        ) / 60.0 as {{ name }}_business_minutes
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from timed_spans
+    group by ticket_id
+)
+
+select * from final
