@@ -1,7 +1,7 @@
 {#- One row per span of a ticket's status history from the optional
     ticket_status_changes export: the status, the status before it, and
     when it began and ended (the next change, or the as-of instant for the
-    last one). Changes after as_of are not yet known. A ticket whose first
+    last one, which is_latest_span marks). Changes after as_of are not yet known. A ticket whose first
     change comes after its creation starts with a 'new' span at creation.
     Empty when var('use_status_changes') is false or the export is absent.
     Ties at one instant keep file order. -#}
@@ -70,6 +70,13 @@ all_changes as (
 spans as (
     select
         all_changes.ticket_id,
+        lead(all_changes.changed_at) over (
+            partition by all_changes.ticket_id
+            order by
+                all_changes.changed_at,
+                all_changes.source_file,
+                all_changes.source_row_number
+        ) is null as is_latest_span,
         all_changes.status,
         lag(all_changes.status) over (
             partition by all_changes.ticket_id

@@ -1,0 +1,161 @@
+{#- One row per day, channel ('all' too), status and age bucket with open
+    tickets at the end of that day in the reporting time zone (at as_of on
+    the as-of date). -#}
+
+{%- set age_buckets = [
+    (1, 'under 1 day'),
+    (3, '1-3 days'),
+    (7, '3-7 days'),
+    (30, '7-30 days'),
+] %}
+
+with
+
+days as (
+    select * from {{ ref('int_calendar_days') }}
+),
+
+as_of as (
+    select * from {{ ref('int_build_as_of') }}
+),
+
+tickets as (
+    select * from {{ ref('fct_tickets') }}
+),
+
+staged_tickets as (
+    select
+        ticket_id,
+        updated_at
+    from {{ ref('stg_helpdesk__tickets') }}
+),
+
+history_spans as (
+    select * from {{ ref('int_ticket_status_spans') }}
+),
+
+tickets_with_history as (
+    select distinct ticket_id from history_spans
+),
+
+{# Without a status history a ticket is taken as open from its creation to
+   its final solve, or in its current status until as_of; a ticket closed
+   without a solve (abandoned) ends at its last update. A ticket solved
+   after as_of was still open then. #}
+derived_spans as (
+    select
+        tickets.ticket_id,
+        case
+            when tickets.status in ('new', 'open', 'pending', 'hold') then tickets.status
+            else 'open'
+        end as status,
+        tickets.solved_at is null
+        and (not tickets.is_abandoned or staged_tickets.updated_at >= as_of.as_of_at)
+            as is_latest_span,
+        tickets.created_at as started_at,
+        case
+            when tickets.solved_at is not null then tickets.solved_at
+            when tickets.is_abandoned
+                then least(coalesce(staged_tickets.updated_at, tickets.created_at), as_of.as_of_at)
+            else as_of.as_of_at
+        end as ended_at
+    from tickets
+    cross join as_of
+    left join staged_tickets
+        on tickets.ticket_id = staged_tickets.ticket_id
+    left join tickets_with_history
+        on tickets.ticket_id = tickets_with_history.ticket_id
+    where tickets_with_history.ticket_id is null and tickets.status != 'unknown'
+),
+
+open_spans as (
+    select
+        ticket_id,
+        status,
+        is_latest_span,
+        started_at,
+        ended_at
+    from history_spans
+    where status in ('new', 'open', 'pending', 'hold')
+    union all
+    select
+        ticket_id,
+        status,
+        is_latest_span,
+        started_at,
+        ended_at
+    from derived_spans
+),
+
+snapshots as (
+    select
+        days.calendar_date as backlog_date,
+        least(
+            {{ to_utc(dbt.cast(add_days(1, 'days.calendar_date'), dbt.type_timestamp()), var('reporting_timezone')) }},
+            as_of.as_of_at
+        ) as snapshot_at
+    from days
+    cross join as_of
+),
+
+backlog as (
+    select
+        snapshots.backlog_date,
+        tickets.channel,
+        open_spans.status,
+        {{ dbt.datediff('tickets.created_at', 'snapshots.snapshot_at', 'second') }} as age_seconds
+    from snapshots
+    inner join open_spans
+        on
+            open_spans.started_at <= snapshots.snapshot_at
+            and (open_spans.ended_at > snapshots.snapshot_at or open_spans.is_latest_span)
+    inner join tickets
+        on open_spans.ticket_id = tickets.ticket_id
+),
+
+bucketed as (
+    select
+        backlog_date,
+        channel,
+        status,
+        age_seconds,
+        case
+            {%- for days, label in age_buckets %}
+            when age_seconds < {{ days * 86400 }} then {{ loop.index }}
+            {%- endfor %}
+            else {{ age_buckets | length + 1 }}
+        end as age_bucket_rank
+    from backlog
+),
+
+scopes as (
+    select 'channel' as scope
+    union all
+    select 'all' as scope
+),
+
+final as (
+    select
+        bucketed.backlog_date,
+        case when scopes.scope = 'all' then 'all' else bucketed.channel end as channel,
+        bucketed.status,
+        case bucketed.age_bucket_rank
+            {%- for days, label in age_buckets %}
+            when {{ loop.index }} then '{{ label }}'
+            {%- endfor %}
+            else 'over 30 days'
+        end as age_bucket,
+        cast(bucketed.age_bucket_rank as {{ dbt.type_int() }}) as age_bucket_rank,
+        cast(count(*) as {{ dbt.type_bigint() }}) as open_tickets,
+        cast(sum(bucketed.age_seconds) / 86400.0 / count(*) as {{ type_double() }})
+            as mean_age_days
+    from bucketed
+    cross join scopes
+    group by
+        bucketed.backlog_date,
+        case when scopes.scope = 'all' then 'all' else bucketed.channel end,
+        bucketed.status,
+        bucketed.age_bucket_rank
+)
+
+select * from final
