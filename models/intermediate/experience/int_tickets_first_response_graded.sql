@@ -1,0 +1,93 @@
+{#- One row per ticket: its own first response graded against the
+    service-level bounds of its channel group (seeds/service_level_thresholds.csv
+    by seeds/channels.csv), the best tier whose bound holds, else
+    'unacceptable' (rank 1). "Under" bounds are strict, "within" bounds
+    inclusive, as for the period tiers; the CSAT bound does not apply to a
+    single response. Unanswered tickets and channels without a graded group
+    get no tier. -#}
+
+with
+
+tickets as (
+    select
+        ticket_id,
+        customer_id,
+        channel,
+        first_response_minutes,
+        created_at
+    from {{ ref('fct_tickets') }}
+),
+
+channels as (
+    select * from {{ ref('channels') }}
+),
+
+thresholds as (
+    select * from {{ ref('service_level_thresholds') }}
+),
+
+graded_groups as (
+    select distinct channel_group from thresholds
+),
+
+met_bounds as (
+    select
+        tickets.ticket_id,
+        thresholds.service_level_rank,
+        thresholds.service_level,
+        row_number() over (
+            partition by tickets.ticket_id
+            order by thresholds.service_level_rank desc
+        ) as tier_order
+    from tickets
+    inner join channels
+        on tickets.channel = channels.channel
+    inner join thresholds
+        on channels.channel_group = thresholds.channel_group
+    where
+        tickets.first_response_minutes < thresholds.max_median_first_response_minutes
+        or (
+            thresholds.is_bound_inclusive
+            and tickets.first_response_minutes = thresholds.max_median_first_response_minutes
+        )
+),
+
+best_tiers as (
+    select
+        ticket_id,
+        service_level_rank,
+        service_level
+    from met_bounds
+    where tier_order = 1
+),
+
+final as (
+    select
+        tickets.ticket_id,
+        tickets.customer_id,
+        tickets.channel,
+        graded_groups.channel_group,
+        case
+            when
+                graded_groups.channel_group is not null
+                and tickets.first_response_minutes is not null
+                then coalesce(best_tiers.service_level, 'unacceptable')
+        end as first_response_tier,
+        tickets.first_response_minutes,
+        case
+            when
+                graded_groups.channel_group is not null
+                and tickets.first_response_minutes is not null
+                then coalesce(best_tiers.service_level_rank, 1)
+        end as first_response_tier_rank,
+        tickets.created_at
+    from tickets
+    left join channels
+        on tickets.channel = channels.channel
+    left join graded_groups
+        on channels.channel_group = graded_groups.channel_group
+    left join best_tiers
+        on tickets.ticket_id = best_tiers.ticket_id
+)
+
+select * from final
