@@ -15,7 +15,14 @@ from support_kpi.generator import generate
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
-MARTS = ["fct_tickets", "service_kpis", "retention", "retention_cohorts", "kpi_scorecard"]
+MARTS = [
+    "fct_tickets",
+    "service_kpis",
+    "retention",
+    "retention_cohorts",
+    "kpi_scorecard",
+    "kpi_alerts",
+]
 
 
 def run_dbt(
