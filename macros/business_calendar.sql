@@ -56,7 +56,7 @@
         channel group whose stretch holds an instant. The equality on the
         UTC date keeps the join a hash join at any size. -#}
     {{ clock }}.channel_group = {{ channel_group }}
-    and {{ clock }}.utc_date = cast({{ instant }} as date)
+    and {{ clock }}.clock_date = cast({{ instant }} as date)
     and {{ instant }} >= {{ clock }}.opened_at
     and {{ instant }} < {{ clock }}.stretch_ends_at
 {% endmacro %}

@@ -22,7 +22,7 @@ numbers as (
 ),
 
 dates as (
-    select {{ add_days('numbers.n', 'bounds.first_date') }} as utc_date
+    select {{ add_days('numbers.n', 'bounds.first_date') }} as clock_date
     from numbers
     cross join bounds
     where numbers.n <= {{ dbt.datediff('bounds.first_date', 'bounds.last_date', 'day') }}
@@ -33,15 +33,15 @@ final as (
         stretches.channel_group,
         stretches.open_seconds,
         stretches.seconds_before,
-        dates.utc_date,
+        dates.clock_date,
         stretches.opened_at,
         stretches.closed_at,
         stretches.stretch_ends_at
     from stretches
     inner join dates
         on
-            dates.utc_date >= cast(stretches.opened_at as date)
-            and dates.utc_date <= cast(stretches.stretch_ends_at as date)
+            dates.clock_date >= cast(stretches.opened_at as date)
+            and dates.clock_date <= cast(stretches.stretch_ends_at as date)
 )
 
 select * from final

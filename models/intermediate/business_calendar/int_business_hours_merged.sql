@@ -33,13 +33,23 @@ first_ticket as (
     from {{ ref('stg_helpdesk__tickets') }}
 ),
 
-bounds as (
+{%- set horizon = var('business_calendar_horizon_days') %}
+
+dated_bounds as (
     select
         {{ add_days(-1, to_business_date('first_ticket.first_created_at')) }} as first_date,
-        {{ add_days(var('business_calendar_horizon_days'), to_business_date('as_of.as_of_at')) }}
-            as last_date
+        {{ add_days(horizon, to_business_date('as_of.as_of_at')) }} as last_date
     from first_ticket
     cross join as_of
+),
+
+bounds as (
+    select
+        first_date,
+        last_date,
+        {{ to_utc(dbt.cast(add_days(1, 'last_date'), dbt.type_timestamp()), timezone) }}
+            as calendar_ends_at
+    from dated_bounds
 ),
 
 numbers as (
@@ -58,7 +68,7 @@ schedule as (
         channel_group,
         case lower(trim(weekday))
             {%- for weekday in weekdays %}
-            when '{{ weekday }}' then {{ loop.index }}
+                when '{{ weekday }}' then {{ loop.index }}
             {%- endfor %}
         end as iso_weekday,
         {{ clock_minutes('trim(opens)') }} as opens_minute,
@@ -66,16 +76,17 @@ schedule as (
     from hours
 ),
 
+{%- set midnight = dbt.cast('dates.business_date', dbt.type_timestamp()) %}
+
 local_openings as (
     select
         schedule.channel_group,
-        {{ dbt.dateadd('minute', 'schedule.opens_minute', dbt.cast('dates.business_date', dbt.type_timestamp())) }}
-            as opens_local,
+        {{ dbt.dateadd('minute', 'schedule.opens_minute', midnight) }} as opens_local,
         {{ dbt.dateadd(
             'minute',
             'case when schedule.closes_minute <= schedule.opens_minute'
             ~ ' then schedule.closes_minute + 1440 else schedule.closes_minute end',
-            dbt.cast('dates.business_date', dbt.type_timestamp())
+            midnight
         ) }} as closes_local
     from dates
     inner join schedule
@@ -103,11 +114,13 @@ flagged as (
         opened_at,
         closed_at,
         case
-            when max(closed_at) over (
-                partition by channel_group
-                order by opened_at, closed_at
-                rows between unbounded preceding and 1 preceding
-            ) >= opened_at then 0
+            when max(closed_at)
+                    over (
+                        partition by channel_group
+                        order by opened_at, closed_at
+                        rows between unbounded preceding and 1 preceding
+                    )
+                >= opened_at then 0
             else 1
         end as starts_stretch
     from openings
@@ -137,10 +150,10 @@ stretches as (
 
 calendar_starts as (
     select
-        groups.channel_group,
+        hour_groups.channel_group,
         {{ to_utc(dbt.cast('bounds.first_date', dbt.type_timestamp()), timezone) }} as opened_at,
         {{ to_utc(dbt.cast('bounds.first_date', dbt.type_timestamp()), timezone) }} as closed_at
-    from (select distinct channel_group from hours) as groups
+    from (select distinct channel_group from hours) as hour_groups
     cross join bounds
 ),
 
@@ -179,10 +192,7 @@ final as (
                 partition by all_stretches.channel_group
                 order by all_stretches.opened_at, all_stretches.closed_at
             ),
-            greatest(
-                all_stretches.closed_at,
-                {{ to_utc(dbt.cast(add_days(1, 'bounds.last_date'), dbt.type_timestamp()), timezone) }}
-            )
+            greatest(all_stretches.closed_at, bounds.calendar_ends_at)
         ) as stretch_ends_at
     from all_stretches
     cross join bounds

@@ -88,10 +88,10 @@ ticket_targets as (
     select
         ticket_id,
         {%- for metric in metrics %}
-        max(case when metric = '{{ metric }}' then target_minutes end)
-            as {{ metric }}_target_minutes,
-        max(case when metric = '{{ metric }}' then clock end) as {{ metric }}_sla_clock
-        {%- if not loop.last %},{% endif %}
+            max(case when metric = '{{ metric }}' then target_minutes end)
+                as {{ metric }}_target_minutes,
+            max(case when metric = '{{ metric }}' then clock end) as {{ metric }}_sla_clock
+            {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from matched_targets
     where match_rank = 1
@@ -104,8 +104,8 @@ clocked as (
     select
         scheduled_tickets.*,
         {%- for metric in metrics %}
-        ticket_targets.{{ metric }}_target_minutes,
-        ticket_targets.{{ metric }}_sla_clock,
+            ticket_targets.{{ metric }}_target_minutes,
+            ticket_targets.{{ metric }}_sla_clock,
         {%- endfor %}
         {{ business_seconds_at('scheduled_tickets.created_at', 'created_clock') }}
             as created_business_seconds,
@@ -138,33 +138,33 @@ due as (
     select
         clocked.*,
         {%- for metric in metrics %}
-        case
-            when clocked.{{ metric }}_sla_clock = 'calendar'
-                then {{ dbt.dateadd(
+            case
+                when clocked.{{ metric }}_sla_clock = 'calendar'
+                    then {{ dbt.dateadd(
                     'second', 'clocked.' ~ metric ~ '_target_minutes * 60', 'clocked.created_at'
                 ) }}
-            when clocked.{{ metric }}_sla_clock = 'business'
-                then {{ dbt.dateadd(
+                when clocked.{{ metric }}_sla_clock = 'business'
+                    then {{ dbt.dateadd(
                     'second',
                     'clocked.created_business_seconds + clocked.' ~ metric
                     ~ '_target_minutes * 60 - ' ~ metric ~ '_due_clock.seconds_before',
                     metric ~ '_due_clock.opened_at'
                 ) }}
-        end as {{ metric }}_breach_at
-        {%- if not loop.last %},{% endif %}
+            end as {{ metric }}_breach_at
+            {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from clocked
     {%- for metric in metrics %}
-    left join clock_buckets as {{ metric }}_due_clock
-        on
-            clocked.business_calendar = {{ metric }}_due_clock.channel_group
-            and {{ metric }}_due_clock.clock_bucket = {{ business_bucket(
+        left join clock_buckets as {{ metric }}_due_clock
+            on
+                clocked.business_calendar = {{ metric }}_due_clock.channel_group
+                and {{ metric }}_due_clock.clock_bucket = {{ business_bucket(
                 'clocked.created_business_seconds + clocked.' ~ metric ~ '_target_minutes * 60'
             ) }}
-            and clocked.created_business_seconds + clocked.{{ metric }}_target_minutes * 60
-            > {{ metric }}_due_clock.seconds_before
-            and clocked.created_business_seconds + clocked.{{ metric }}_target_minutes * 60
-            <= {{ metric }}_due_clock.seconds_before + {{ metric }}_due_clock.open_seconds
+                and clocked.created_business_seconds + clocked.{{ metric }}_target_minutes * 60
+                > {{ metric }}_due_clock.seconds_before
+                and clocked.created_business_seconds + clocked.{{ metric }}_target_minutes * 60
+                <= {{ metric }}_due_clock.seconds_before + {{ metric }}_due_clock.open_seconds
     {%- endfor %}
 ),
 
@@ -173,25 +173,25 @@ final as (
         due.ticket_id,
         due.business_calendar,
         {%- for metric in metrics %}
-        due.{{ metric }}_sla_clock,
+            due.{{ metric }}_sla_clock,
         {%- endfor %}
         (due.responded_business_seconds - due.created_business_seconds) / 60.0
             as first_response_business_minutes,
         (due.solved_business_seconds - due.created_business_seconds) / 60.0
             as resolution_business_minutes,
         {%- for metric in metrics %}
-        due.{{ metric }}_target_minutes,
+            due.{{ metric }}_target_minutes,
         {%- endfor %}
         {%- for metric in metrics %}
-        case
-            when due.{{ metric }}_breach_at is null then null
-            when due.{{ metric }}_event_at is not null
-                then due.{{ metric }}_event_at > due.{{ metric }}_breach_at
-            when as_of.as_of_at > due.{{ metric }}_breach_at then true
-        end as is_{{ metric }}_breached,
+            case
+                when due.{{ metric }}_breach_at is null then null
+                when due.{{ metric }}_event_at is not null
+                    then due.{{ metric }}_event_at > due.{{ metric }}_breach_at
+                when as_of.as_of_at > due.{{ metric }}_breach_at then true
+            end as is_{{ metric }}_breached,
         {%- endfor %}
         {%- for metric in metrics %}
-        due.{{ metric }}_breach_at{% if not loop.last %},{% endif %}
+            due.{{ metric }}_breach_at{% if not loop.last %},{% endif %}
         {%- endfor %}
     from due
     cross join as_of

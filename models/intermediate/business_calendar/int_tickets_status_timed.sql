@@ -33,29 +33,39 @@ timed_spans as (
     select
         spans.ticket_id,
         spans.status,
-        {{ dbt.datediff('spans.started_at', 'spans.ended_at', 'second') }} as span_seconds,
+        {%- for name, statuses in status_times.items() %}
+            case
+                when spans.status in ({{ "'" ~ statuses | join("', '") ~ "'" }}) then 1
+                else 0
+            end as counts_as_{{ name }},
+        {%- endfor %}
+        {{ dbt.datediff('spans.started_at', 'spans.ended_at', 'second') }}
+            as span_seconds,
+        {{ business_seconds_at('spans.started_at', 'started_clock') }}
+            as started_business_seconds,
         {{ business_seconds_at('spans.ended_at', 'ended_clock') }}
-        - {{ business_seconds_at('spans.started_at', 'started_clock') }} as span_business_seconds
+            as ended_business_seconds
     from spans
     inner join calendars
         on spans.ticket_id = calendars.ticket_id
     left join clock_days as started_clock
-        on {{ business_clock_holds('spans.started_at', 'calendars.business_calendar', 'started_clock') }}
+        on {{ business_clock_holds(
+            'spans.started_at', 'calendars.business_calendar', 'started_clock'
+        ) }}
     left join clock_days as ended_clock
-        on {{ business_clock_holds('spans.ended_at', 'calendars.business_calendar', 'ended_clock') }}
+        on {{ business_clock_holds(
+            'spans.ended_at', 'calendars.business_calendar', 'ended_clock'
+        ) }}
 ),
 
 final as (
     select
         ticket_id,
-        {%- for name, statuses in status_times.items() %}
-        sum(
-            case when status in ('{{ statuses | join("', '") }}') then span_seconds else 0 end
-        ) / 60.0 as {{ name }}_minutes,
-        sum(
-            case when status in ('{{ statuses | join("', '") }}') then span_business_seconds else 0 end
-        ) / 60.0 as {{ name }}_business_minutes
-        {%- if not loop.last %},{% endif %}
+        {%- for name in status_times %}
+            sum(counts_as_{{ name }} * span_seconds) / 60.0 as {{ name }}_minutes,
+            sum(counts_as_{{ name }} * (ended_business_seconds - started_business_seconds))
+            / 60.0 as {{ name }}_business_minutes
+            {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from timed_spans
     group by ticket_id

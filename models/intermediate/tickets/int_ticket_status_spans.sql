@@ -35,7 +35,7 @@ known_changes as (
     where
         changes.rejection_reasons is null
         and changes.changed_at <= as_of.as_of_at
-        {%- if not var('use_status_changes') %}
+    {%- if not var('use_status_changes') %}
         and false
         {%- endif %}
 ),

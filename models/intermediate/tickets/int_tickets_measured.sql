@@ -44,7 +44,9 @@ histories as (
     select
         ticket_id,
         sum(
-            case when status = 'solved' and coalesce(previous_status, '') <> 'solved' then 1 else 0 end
+            case
+                when status = 'solved' and coalesce(previous_status, '') <> 'solved' then 1 else 0
+            end
         ) as history_solve_count,
         sum(
             case

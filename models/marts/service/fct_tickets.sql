@@ -39,9 +39,9 @@ final as (
         cast(business_times.resolution_target_minutes as {{ dbt.type_int() }})
             as resolution_target_minutes,
         {%- for name in ['requester_wait', 'agent_wait', 'on_hold', 'agent_work'] %}
-        cast(status_times.{{ name }}_minutes as {{ type_double() }}) as {{ name }}_minutes,
-        cast(status_times.{{ name }}_business_minutes as {{ type_double() }})
-            as {{ name }}_business_minutes,
+            cast(status_times.{{ name }}_minutes as {{ type_double() }}) as {{ name }}_minutes,
+            cast(status_times.{{ name }}_business_minutes as {{ type_double() }})
+                as {{ name }}_business_minutes,
         {%- endfor %}
         tickets.history_solve_count,
         tickets.history_reopen_count,

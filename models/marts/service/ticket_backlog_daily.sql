@@ -87,11 +87,13 @@ open_spans as (
     from derived_spans
 ),
 
+{%- set next_midnight = dbt.cast(add_days(1, 'days.calendar_date'), dbt.type_timestamp()) %}
+
 snapshots as (
     select
         days.calendar_date as backlog_date,
         least(
-            {{ to_utc(dbt.cast(add_days(1, 'days.calendar_date'), dbt.type_timestamp()), var('reporting_timezone')) }},
+            {{ to_utc(next_midnight, var('reporting_timezone')) }},
             as_of.as_of_at
         ) as snapshot_at
     from days
@@ -103,12 +105,13 @@ backlog as (
         snapshots.backlog_date,
         tickets.channel,
         open_spans.status,
-        {{ dbt.datediff('tickets.created_at', 'snapshots.snapshot_at', 'second') }} as age_seconds
+        {{ dbt.datediff('tickets.created_at', 'snapshots.snapshot_at', 'second') }}
+            as age_seconds
     from snapshots
     inner join open_spans
         on
-            open_spans.started_at <= snapshots.snapshot_at
-            and (open_spans.ended_at > snapshots.snapshot_at or open_spans.is_latest_span)
+            snapshots.snapshot_at >= open_spans.started_at
+            and (snapshots.snapshot_at < open_spans.ended_at or open_spans.is_latest_span)
     inner join tickets
         on open_spans.ticket_id = tickets.ticket_id
 ),
@@ -121,7 +124,7 @@ bucketed as (
         age_seconds,
         case
             {%- for days, label in age_buckets %}
-            when age_seconds < {{ days * 86400 }} then {{ loop.index }}
+                when age_seconds < {{ days * 86400 }} then {{ loop.index }}
             {%- endfor %}
             else {{ age_buckets | length + 1 }}
         end as age_bucket_rank
@@ -141,7 +144,7 @@ final as (
         bucketed.status,
         case bucketed.age_bucket_rank
             {%- for days, label in age_buckets %}
-            when {{ loop.index }} then '{{ label }}'
+                when {{ loop.index }} then '{{ label }}'
             {%- endfor %}
             else 'over 30 days'
         end as age_bucket,

@@ -85,12 +85,12 @@ hours as (
 
 weekdays as (
     {%- for weekday in weekdays %}
-    select
-        {{ loop.index }} as weekday_number,
-        '{{ weekday }}' as weekday_name
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            {{ loop.index }} as weekday_number,
+            '{{ weekday }}' as weekday_name
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 
@@ -112,7 +112,11 @@ final as (
         cast(grid.weekday_number as {{ dbt.type_int() }}) as weekday_number,
         cast(grid.hour_of_day as {{ dbt.type_int() }}) as hour_of_day,
         cast(coalesce(slot_metrics.tickets, 0) as {{ dbt.type_bigint() }}) as tickets,
-        cast(coalesce(slot_metrics.tickets, 0) * 7.0 / {{ var('heatmap_window_days') }} as {{ type_double() }})
+        cast(
+            coalesce(slot_metrics.tickets, 0)
+            * 7.0
+            / {{ var('heatmap_window_days') }} as {{ type_double() }}
+        )
             as tickets_per_week,
         cast(slot_metrics.median_first_response_minutes as {{ type_double() }})
             as median_first_response_minutes,
