@@ -31,6 +31,7 @@ ProgressCallback = Callable[[str, int, float], None]
 EXPORT_FILES: dict[str, tuple[str, ...]] = {
     "tickets": ("tickets_export_01", "tickets_export_02", "tickets_export_03"),
     "ticket_messages": ("ticket_messages_export_01", "ticket_messages_export_02"),
+    "ticket_status_changes": ("ticket_status_changes_export_01",),
     "surveys": ("surveys_export_01",),
     "orders": ("orders_export_01",),
 }
@@ -53,6 +54,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "reopen_count",
     ),
     "ticket_messages": ("message_id", "ticket_id", "created_at", "author_role", "is_public"),
+    "ticket_status_changes": ("ticket_id", "changed_at", "status"),
     "surveys": (
         "response_id",
         "survey_type",
@@ -134,6 +136,24 @@ STATUS_LABELS = {
     "pending": [("pending", 60), ("Pending", 15), ("в ожидании", 25)],
     "hold": [("hold", 40), ("on-hold", 35), ("On hold", 25)],
 }
+# Labels of the status-change export: mostly the canonical word, now and then
+# capitalised, localised or padded with blanks.
+CHANGE_STATUS_LABELS = {
+    "new": [("new", 88), ("New", 6), ("новый", 4), (" new", 2)],
+    "open": [("open", 85), ("Open", 6), ("открыт", 5), ("Открыт", 2), ("open ", 2)],
+    "pending": [
+        ("pending", 85),
+        ("Pending", 6),
+        ("в ожидании", 5),
+        ("В ожидании", 2),
+        (" pending", 2),
+    ],
+    "hold": [("hold", 55), ("on-hold", 20), ("On-hold", 15), ("On hold", 10)],
+    "solved": [("solved", 84), ("Solved", 6), ("решен", 3), ("Решён", 5), ("solved ", 2)],
+    "closed": [("closed", 85), ("Closed", 7), ("закрыт", 6), (" closed", 2)],
+}
+# Share of status-change rows exported twice.
+CHANGE_DUPLICATES = 0.01
 SNAPSHOT_STATUS_LABELS = [("open", 60), ("Open", 20), ("открыт", 15), ("OPEN", 5)]
 ESCALATED_LABELS = {
     True: [("true", 45), ("1", 20), ("yes", 20), ("да", 15)],
@@ -699,6 +719,135 @@ WHERE is_dup
 """
 
 
+def _after_reply(t: str) -> str:
+    """The status an agent leaves a ticket in after replying in turn `t`:
+    mostly pending while the customer is to write again, before the solve
+    about as often pending as open, now and then on hold."""
+    u = f"u('scr', n, {t})"
+    return (
+        f"CASE WHEN {t} = n_turns - 1 OR (state = 'solved' AND reopened AND {t} = n_turns - 2)"
+        f" THEN CASE WHEN {u} < 0.55 THEN 'pending' ELSE 'open' END"
+        f" WHEN {u} < 0.85 THEN 'pending' WHEN {u} < 0.88 THEN 'hold' ELSE 'open' END"
+    )
+
+
+def _sql_status_changes(p: _Params) -> str:
+    """One row per status change, replayed from each ticket's turns.
+
+    'new' at creation; 'open' when an agent picks the ticket up, shortly
+    before the first reply; after a reply mostly 'pending' until the customer
+    writes again ('open'), now and then 'hold'; a long wait for a reply is
+    sometimes spent on hold (escalated tickets more often). Solved tickets are
+    solved at `solved`, reopened ones first at the solve their reopening turn
+    was planned after; abandoned tickets and solved tickets exported as closed
+    end 'closed' at `updated`. An unsolved ticket ends in the status its
+    ticket row shows (a replied ticket labelled 'new' ends 'open'), with no
+    change after the end of the span. No change repeats the status before
+    it, and the times are strictly increasing per ticket.
+    """
+    canonical = {
+        str(label).strip().lower(): status
+        for status, labels in STATUS_LABELS.items()
+        for label, _ in labels
+    }
+    canonical["new"] = "new"
+    target = " ".join(f"WHEN {_lit(label)} THEN {_lit(st)}" for label, st in canonical.items())
+    return f"""
+CREATE TABLE status_changes AS
+WITH shown AS (
+    SELECT
+        *,
+        -- the status the ticket row shows, canonical
+        CASE lower(trim(status_label)) {target} END AS shown_status
+    FROM tfin
+),
+-- tf and tw are read several times: computed once
+tf AS MATERIALIZED (
+    SELECT
+        n, created, state, reopened, n_turns, solve_med, last_ts, last_kind,
+        has_reply_kept, escalated, solved, updated,
+        state = 'abandoned' OR (state = 'solved' AND closed_label AND updated > solved)
+            AS is_closed,
+        -- picked up before the first reply, mostly shortly before, at the
+        -- latest when the internal note is written; an unanswered ticket
+        -- shown as open was picked up without a reply
+        CASE
+            WHEN has_reply_kept THEN created + least(
+                first_reply_off - 1
+                    - CAST(floor(0.9 * pow(u('scpk', n, 0), 2) * (first_reply_off - 1)) AS BIGINT),
+                CASE WHEN has_note
+                    THEN 1 + CAST(floor(u('note', n, 1) * (first_reply_off - 1)) AS BIGINT) END)
+            WHEN state = 'unsolved' AND shown_status = 'open'
+                THEN least(created + dur('scpk', n, 1, 1800, 1.3, 30, 172800), updated)
+        END AS picked,
+        -- where an unsolved ticket ends: a replied ticket labelled 'new' is open
+        CASE WHEN has_reply_kept AND shown_status = 'new' THEN 'open' ELSE shown_status END
+            AS target
+    FROM shown
+),
+tr AS (
+    SELECT
+        turns.n,
+        turns.t,
+        tf.state,
+        tf.reopened,
+        tf.n_turns,
+        tf.solve_med,
+        tf.escalated,
+        tf.target,
+        tf.last_ts,
+        tf.last_kind,
+        turns.created + turns.start_off AS turn_at,
+        CASE WHEN turns.t = 0 THEN tf.picked
+            ELSE turns.created + turns.start_off + turns.last_off END AS waiting_from,
+        CASE WHEN turns.has_reply AND turns.created + turns.reply_off <= {p.t_end}
+            THEN turns.created + turns.reply_off END AS replied_at
+    FROM turns
+    INNER JOIN tf ON tf.n = turns.n
+),
+tw AS MATERIALIZED (
+    SELECT
+        *,
+        -- waiting on a third party before the reply
+        replied_at - waiting_from >= 1800
+            AND u('sch', n, t) < CASE WHEN escalated THEN 0.35 ELSE 0.05 END AS on_hold,
+        CASE WHEN state = 'unsolved' AND replied_at = last_ts AND last_kind = 3 THEN target
+            ELSE {_after_reply("t")} END AS left_as,
+        CASE WHEN state = 'solved' AND reopened AND t = n_turns - 1 THEN 'solved'
+            ELSE {_after_reply("t - 1")} END AS before_turn
+    FROM tr
+)
+-- each status differs from the one before it, so nothing needs collapsing
+SELECT n, created AS ts, 'new' AS status FROM tf
+UNION ALL
+SELECT n, picked, 'open' FROM tf WHERE picked IS NOT NULL
+UNION ALL
+SELECT n, solved, 'solved' FROM tf WHERE state = 'solved'
+UNION ALL
+SELECT n, updated, 'closed' FROM tf WHERE is_closed
+UNION ALL
+-- the customer writes again
+SELECT n, turn_at, 'open' FROM tw WHERE t > 0 AND turn_at <= {p.t_end} AND before_turn <> 'open'
+UNION ALL
+SELECT
+    n,
+    waiting_from + 1 + CAST(floor(u('schd', n, t) * (replied_at - waiting_from - 1)) AS BIGINT),
+    'hold'
+FROM tw
+WHERE on_hold
+UNION ALL
+-- the status the agent leaves after replying
+SELECT n, replied_at, left_as
+FROM tw
+WHERE replied_at IS NOT NULL AND left_as <> CASE WHEN on_hold THEN 'hold' ELSE 'open' END
+UNION ALL
+-- the first solve of a reopened ticket, as planned by its turns
+SELECT n, replied_at + dur('solve1', n, 0, solve_med, 1.0, 60, 864000), 'solved'
+FROM tw
+WHERE state = 'solved' AND reopened AND t = n_turns - 2
+"""
+
+
 def _sql_surveys(p: _Params) -> str:
     cm_pos = _pick("u('cmtp', key, kind = 'nps')", POSITIVE_COMMENTS)
     cm_neg = _pick("u('cmtp', key, kind = 'nps')", NEGATIVE_COMMENTS)
@@ -924,6 +1073,28 @@ ORDER BY n, seq
 """
 
 
+def _select_status_changes(fmt: str) -> str:
+    ts = "iso_z" if fmt == "csv" else "tstz"
+    labels = " ".join(
+        f"WHEN {_lit(status)} THEN " + _pick("u('scl', n, ts)", options)
+        for status, options in CHANGE_STATUS_LABELS.items()
+    )
+    return f"""
+WITH rows AS (
+    SELECT n, ts, status FROM status_changes
+    UNION ALL
+    -- the same change exported twice
+    SELECT n, ts, status FROM status_changes WHERE u('scdup', n, ts) < {CHANGE_DUPLICATES!r}
+)
+SELECT
+    'TCK-' || lpad(CAST(n AS VARCHAR), 7, '0') AS ticket_id,
+    {ts}(ts) AS changed_at,
+    CASE status {labels} END AS status
+FROM rows
+ORDER BY n, ts
+"""
+
+
 def _select_surveys(fmt: str) -> str:
     if fmt == "csv":
         score = "CAST(score AS VARCHAR)"
@@ -1059,7 +1230,6 @@ def generate(
         ):
             con.execute(sql)
         con.execute("DROP TABLE base")
-        con.execute("DROP TABLE turns")
 
         rows = 0
         for i, path in enumerate(paths["tickets"], start=1):
@@ -1072,6 +1242,12 @@ def generate(
             rows += _copy(con, _select_messages(p, fmt, i), path, fmt, ",")
         done("ticket_messages", rows)
         con.execute("DROP TABLE msgs")
+
+        con.execute(_sql_status_changes(p))
+        con.execute("DROP TABLE turns")
+        path = paths["ticket_status_changes"][0]
+        done("ticket_status_changes", _copy(con, _select_status_changes(fmt), path, fmt, ","))
+        con.execute("DROP TABLE status_changes")
 
         con.execute(_sql_surveys(p))
         done("surveys", _copy(con, _select_surveys(fmt), paths["surveys"][0], fmt, ","))

@@ -15,14 +15,12 @@ from support_kpi.generator import generate
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
-MARTS = [
-    "fct_tickets",
-    "service_kpis",
-    "retention",
-    "retention_cohorts",
-    "kpi_scorecard",
-    "kpi_alerts",
-]
+# Every mart but rejected_rows, whose raw record keeps the input as it came.
+MARTS = sorted(
+    path.stem
+    for path in (PROJECT_DIR / "models" / "marts").rglob("*.sql")
+    if path.stem != "rejected_rows"
+)
 
 
 def run_dbt(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -24,6 +25,25 @@ EMAIL_LABELS = ("email", "e-mail", "mail", "web form", "почта")
 AGENT_ROLES = ("agent", "admin", "оператор")
 BOT_ROLES = ("bot", "system", "automation")
 OPEN_STATUSES = ("open", "new", "открыт")
+# Canonical status of every status label the exports write (after trimming
+# and lower-casing), written out independently of the generator.
+STATUS_WORDS = {
+    "new": "new",
+    "новый": "new",
+    "open": "open",
+    "открыт": "open",
+    "pending": "pending",
+    "в ожидании": "pending",
+    "hold": "hold",
+    "on-hold": "hold",
+    "on hold": "hold",
+    "solved": "solved",
+    "решен": "solved",
+    "решён": "solved",
+    "closed": "closed",
+    "закрыт": "closed",
+}
+END = f"TIMESTAMPTZ '{START}' + INTERVAL {DAYS} DAY"
 
 
 def _run(out: Path, seed: int = SEED, fmt: str = "csv", **kwargs: object) -> dict[str, int]:
@@ -61,10 +81,11 @@ def large_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def con(csv_dir: Path) -> duckdb.DuckDBPyConnection:
+def _connect(csv_dir: Path) -> duckdb.DuckDBPyConnection:
     """Views over the CSV exports, read the way the warehouse reads them:
-    every column as text, header and delimiter sniffed."""
+    every column as text, header and delimiter sniffed; `final_tickets` (the
+    latest copy of each ticket) and `changes` (the status changes with their
+    canonical status, exact duplicate rows removed)."""
     connection = duckdb.connect()
     for entity, names in EXPORT_FILES.items():
         selects = [
@@ -85,6 +106,39 @@ def con(csv_dir: Path) -> duckdb.DuckDBPyConnection:
         ) WHERE rn = 1
         """
     )
+    words = ", ".join(f"('{label}', '{status}')" for label, status in STATUS_WORDS.items())
+    connection.execute(f"CREATE TABLE status_words (label, status) AS VALUES {words}")
+    connection.execute(
+        """
+        CREATE VIEW changes AS
+        SELECT
+            c.ticket_id,
+            CAST(c.changed_at AS TIMESTAMPTZ) AS changed_at,
+            w.status,
+            row_number() OVER (
+                PARTITION BY c.ticket_id ORDER BY CAST(c.changed_at AS TIMESTAMPTZ)
+            ) AS seq,
+            count(*) OVER (PARTITION BY c.ticket_id) AS changes
+        FROM (SELECT DISTINCT ticket_id, changed_at, status FROM ticket_status_changes) AS c
+        LEFT JOIN status_words AS w ON w.label = lower(trim(c.status))
+        """
+    )
+    return connection
+
+
+@pytest.fixture(scope="module")
+def con(csv_dir: Path) -> duckdb.DuckDBPyConnection:
+    connection = _connect(csv_dir)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module", params=["sample", "large"])
+def history_con(request: pytest.FixtureRequest) -> duckdb.DuckDBPyConnection:
+    """The exports of `csv_dir` and of `large_dir`, for the checks of the
+    status history (the large one has more open, reopened and held tickets)."""
+    fixture = "csv_dir" if request.param == "sample" else "large_dir"
+    connection = _connect(request.getfixturevalue(fixture))
     yield connection
     connection.close()
 
@@ -142,6 +196,7 @@ def test_every_file_has_every_column_in_order(csv_dir: Path, parquet_dir: Path) 
         "tickets": "ticket_id,created_at,updated_at,channel,status,requester_email,assignee_id,"
         "team,category,priority,tags,is_escalated,solved_at,reopen_count",
         "ticket_messages": "message_id,ticket_id,created_at,author_role,is_public",
+        "ticket_status_changes": "ticket_id,changed_at,status",
         "surveys": "response_id,survey_type,score,responded_at,ticket_id,respondent_email,comment",
         "orders": "order_id;customer_email;created_at;total_amount;currency;financial_status;"
         "cancelled_at;is_test",
@@ -589,6 +644,262 @@ def test_repeat_contacts_exist(con: duckdb.DuckDBPyConnection) -> None:
     assert repeats > 0.02 * N
 
 
+# Status changes
+
+
+def test_status_change_labels_and_duplicates(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute("SELECT ticket_id, changed_at, status FROM ticket_status_changes").fetchall()
+    labels = [row[2] for row in rows]
+    assert all(label is not None and label.strip().lower() in STATUS_WORDS for label in labels)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row[1]) for row in rows)
+    # mostly the canonical word, some capitalised, localised or blank-padded
+    messy = [label for label in labels if label != STATUS_WORDS[label.strip().lower()]]
+    assert 0.03 * len(labels) < len(messy) < 0.25 * len(labels)
+    assert any(label != label.strip() for label in messy)
+    assert any(re.search("[а-яА-Я]", label) for label in messy)
+    assert any(label != label.lower() for label in messy)
+    assert {"hold", "on-hold"} & set(labels)
+    # a few rows exported twice, each exactly once more
+    duplicates = len(rows) - len(set(rows))
+    assert 0 < duplicates < 0.03 * len(rows)
+    assert max(Counter(rows).values()) == 2
+
+
+def test_every_ticket_starts_new_at_its_creation(con: duckdb.DuckDBPyConnection) -> None:
+    assert _scalar(con, "SELECT count(DISTINCT ticket_id) FROM ticket_status_changes") == N
+    assert _scalar(con, "SELECT count(*) FROM changes WHERE status IS NULL") == 0
+    bad = _scalar(
+        con,
+        """
+        SELECT count(*) FROM final_tickets AS t
+        LEFT JOIN changes AS c ON c.ticket_id = t.ticket_id AND c.seq = 1
+        WHERE c.status IS DISTINCT FROM 'new'
+            OR c.changed_at <> CAST(t.created_at AS TIMESTAMPTZ)
+        """,
+    )
+    assert bad == 0
+
+
+def test_status_history_is_strictly_increasing(history_con: duckdb.DuckDBPyConnection) -> None:
+    repeated_instants, repeated_statuses, before_creation, after_update, after_end = (
+        history_con.execute(
+            f"""
+            WITH ordered AS (
+                SELECT
+                    *,
+                    lag(changed_at) OVER (PARTITION BY ticket_id ORDER BY seq) AS previous_at,
+                    lag(status) OVER (PARTITION BY ticket_id ORDER BY seq) AS previous_status
+                FROM changes
+            )
+            SELECT
+                count(*) FILTER (WHERE o.changed_at <= o.previous_at),
+                count(*) FILTER (WHERE o.status = o.previous_status),
+                count(*) FILTER (WHERE o.changed_at < CAST(t.created_at AS TIMESTAMPTZ)),
+                count(*) FILTER (WHERE o.changed_at > CAST(t.updated_at AS TIMESTAMPTZ)),
+                count(*) FILTER (WHERE o.changed_at > {END})
+            FROM ordered AS o
+            INNER JOIN final_tickets AS t ON t.ticket_id = o.ticket_id
+            """
+        ).fetchall()[0]
+    )
+    assert repeated_instants == 0
+    assert repeated_statuses == 0
+    assert before_creation == 0
+    assert after_update == 0
+    assert after_end == 0
+
+
+def test_status_history_ends_as_the_ticket_does(history_con: duckdb.DuckDBPyConnection) -> None:
+    rows = history_con.execute(
+        """
+        WITH history AS (
+            SELECT
+                ticket_id,
+                arg_max(status, seq) AS last_status,
+                max(changed_at) AS last_at,
+                max(changed_at) FILTER (WHERE status = 'solved') AS last_solved_at,
+                count(*) FILTER (WHERE status = 'solved') AS solves,
+                count(*) FILTER (WHERE status = 'closed') AS closes
+            FROM changes
+            GROUP BY ticket_id
+        )
+        SELECT
+            t.ticket_id,
+            w.status,
+            CAST(t.solved_at AS TIMESTAMPTZ),
+            CAST(t.updated_at AS TIMESTAMPTZ),
+            CAST(coalesce(t.reopen_count, '0') AS INTEGER),
+            h.last_status,
+            h.last_at,
+            h.last_solved_at,
+            h.solves,
+            h.closes
+        FROM final_tickets AS t
+        INNER JOIN status_words AS w ON w.label = lower(trim(t.status))
+        INNER JOIN history AS h ON h.ticket_id = t.ticket_id
+        """
+    ).fetchall()
+    kinds = {"solved": 0, "abandoned": 0, "unsolved": 0}
+    for (
+        ticket,
+        status,
+        solved_at,
+        updated_at,
+        reopens,
+        last,
+        last_at,
+        solve_at,
+        solves,
+        closes,
+    ) in rows:
+        assert closes <= 1, ticket
+        if solved_at is not None:
+            kinds["solved"] += 1
+            # the final solve is the ticket's solved_at, one more solve per reopen
+            assert solve_at == solved_at, ticket
+            assert solves == reopens + 1, ticket
+            # a ticket exported as closed was closed after the solve, at its update
+            if status == "closed" and updated_at > solved_at:
+                assert (last, last_at) == ("closed", updated_at), ticket
+            else:
+                assert (last, last_at) == ("solved", solved_at), ticket
+        elif status == "closed":
+            kinds["abandoned"] += 1
+            assert solves == 0, ticket
+            assert (last, last_at) == ("closed", updated_at), ticket
+        else:
+            kinds["unsolved"] += 1
+            assert solves == 0 and closes == 0, ticket
+            assert last in ("new", "open", "pending", "hold"), ticket
+            # the ticket row's status, except that a replied ticket shown as
+            # 'new' ends open
+            assert last == status or (status, last) == ("new", "open"), ticket
+    assert kinds["solved"] > 0 and kinds["abandoned"] > 0, kinds
+    # the small sample may have no ticket left open at the end
+    assert kinds["unsolved"] > 0 or len(rows) < 1000, kinds
+
+
+def test_reopened_tickets_are_solved_again(history_con: duckdb.DuckDBPyConnection) -> None:
+    transitions = dict(
+        history_con.execute(
+            """
+            WITH ordered AS (
+                SELECT
+                    *,
+                    lead(status) OVER (PARTITION BY ticket_id ORDER BY seq) AS next_status
+                FROM changes
+            )
+            SELECT coalesce(next_status, 'end'), count(*)
+            FROM ordered
+            WHERE status = 'solved'
+            GROUP BY 1
+            """
+        ).fetchall()
+    )
+    # after a solve: the end, a close, or a reopening (back to open)
+    assert set(transitions) <= {"end", "closed", "open"}
+    reopened = _scalar(
+        history_con, "SELECT count(*) FROM final_tickets WHERE CAST(reopen_count AS INTEGER) > 0"
+    )
+    assert transitions.get("open", 0) == reopened > 0
+    # a ticket reopens when the customer writes again after the solve
+    unprompted = _scalar(
+        history_con,
+        f"""
+        WITH ordered AS (
+            SELECT *, lag(status) OVER (PARTITION BY ticket_id ORDER BY seq) AS previous
+            FROM changes
+        )
+        SELECT count(*) FROM ordered AS o
+        WHERE o.status = 'open' AND o.previous = 'solved' AND NOT EXISTS (
+            SELECT 1 FROM ticket_messages AS m
+            WHERE m.ticket_id = o.ticket_id
+                AND CAST(m.created_at AS TIMESTAMPTZ) = o.changed_at
+                AND lower(m.author_role) NOT IN {AGENT_ROLES + BOT_ROLES}
+        )
+        """,
+    )
+    assert unprompted == 0
+
+
+def test_statuses_follow_the_messages(history_con: duckdb.DuckDBPyConnection) -> None:
+    """Pending starts with an agent's public reply and ends when the customer
+    writes; the ticket is opened before its first reply."""
+    pending_without_reply, reopened_without_customer, opened_late, unopened = history_con.execute(
+        f"""
+            WITH m AS (
+                SELECT DISTINCT
+                    ticket_id,
+                    CAST(created_at AS TIMESTAMPTZ) AS sent_at,
+                    lower(author_role) IN {AGENT_ROLES} AND lower(is_public) IN ('true', '1')
+                        AS is_reply,
+                    lower(author_role) NOT IN {AGENT_ROLES + BOT_ROLES} AS is_customer
+                FROM ticket_messages
+            ),
+            first_replies AS (
+                SELECT ticket_id, min(sent_at) AS replied_at FROM m WHERE is_reply GROUP BY 1
+            ),
+            first_opens AS (
+                SELECT ticket_id, min(changed_at) AS opened_at FROM changes
+                WHERE status = 'open' GROUP BY 1
+            ),
+            ordered AS (
+                SELECT *, lag(status) OVER (PARTITION BY ticket_id ORDER BY seq) AS previous
+                FROM changes
+            )
+            SELECT
+                (SELECT count(*) FROM ordered AS o WHERE o.status = 'pending' AND NOT EXISTS (
+                    SELECT 1 FROM m WHERE m.ticket_id = o.ticket_id AND m.is_reply
+                        AND m.sent_at = o.changed_at)),
+                (SELECT count(*) FROM ordered AS o
+                    WHERE o.status = 'open' AND o.previous = 'pending' AND NOT EXISTS (
+                        SELECT 1 FROM m WHERE m.ticket_id = o.ticket_id AND m.is_customer
+                            AND m.sent_at = o.changed_at)),
+                (SELECT count(*) FROM first_replies AS r
+                    LEFT JOIN first_opens AS f ON f.ticket_id = r.ticket_id
+                    WHERE f.opened_at >= r.replied_at),
+                (SELECT count(*) FROM first_replies AS r
+                    LEFT JOIN first_opens AS f ON f.ticket_id = r.ticket_id
+                    WHERE f.opened_at IS NULL AND r.replied_at <= {END})
+            """
+    ).fetchall()[0]
+    assert pending_without_reply == 0
+    assert reopened_without_customer == 0
+    assert opened_late == 0
+    assert unopened == 0
+
+
+def test_status_mix(history_con: duckdb.DuckDBPyConnection) -> None:
+    tickets, pending, hold, closed_after_solve, self_solved = history_con.execute(
+        """
+        WITH per_ticket AS (
+            SELECT
+                ticket_id,
+                bool_or(status = 'pending') AS pending,
+                bool_or(status = 'hold') AS hold,
+                bool_or(status = 'closed') AND bool_or(status = 'solved') AS closed_after_solve,
+                list(status ORDER BY seq) = ['new', 'solved'] AS self_solved
+            FROM changes
+            GROUP BY ticket_id
+        )
+        SELECT
+            count(*),
+            count(*) FILTER (WHERE pending),
+            count(*) FILTER (WHERE hold),
+            count(*) FILTER (WHERE closed_after_solve),
+            count(*) FILTER (WHERE self_solved)
+        FROM per_ticket
+        """
+    ).fetchall()[0]
+    assert 0.5 * tickets < pending < 0.95 * tickets
+    assert 0.01 * tickets < hold < 0.2 * tickets
+    assert 0.1 * tickets < closed_after_solve < 0.3 * tickets
+    assert 0.01 * tickets < self_solved < 0.1 * tickets
+    # changes per ticket: at least 'new'; typically new, open, pending, solved
+    average = _scalar(history_con, "SELECT avg(changes) FROM changes WHERE seq = 1")
+    assert 3 < average < 7
+
+
 # Surveys
 
 
@@ -804,7 +1115,7 @@ def test_cli_generate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     for entity in EXPORT_FILES:
         assert re.search(rf"^{entity}: [\d,]+ rows in \d+\.\d s$", err, re.MULTILINE), err
     assert "done:" in err
-    assert len(list(out.glob("*.csv"))) == 7
+    assert len(list(out.glob("*.csv"))) == 8
     direct = tmp_path / "direct"
     generate(direct, 60, seed=3)
     assert _files(out) == _files(direct)
