@@ -28,7 +28,12 @@
             ~ " to e-mail addresses by hashing guesses.") %}
     {% endif %}
     {% do run_query('create schema if not exists ' ~ raw_schema) %}
+    {% do support_kpi.prepare_load_state() %}
     {% set entities = export_entities() %}
+    {% set base_models = {} %}
+    {% for models in export_entity_models() %}
+        {% do base_models.update({models.entity: models.base}) %}
+    {% endfor %}
     {% set registered_files = [] %}
     {% for entity, spec in entities.items() %}
         {% set columns = spec.required + spec.optional %}
@@ -38,14 +43,23 @@
                 "No " ~ entity ~ " export found in '" ~ exports_path ~ "': expected files named "
                 ~ entity ~ "*.csv or " ~ entity ~ "*.parquet") }}
         {% endif %}
+        {#- On a daily load, files an incremental base model has read before
+            are not read again (every file still counts in export_files). -#}
+        {% set loaded = support_kpi.loaded_export_files(base_models[entity]) %}
         {% set selects = [] %}
         {% for file in files %}
             {% do registered_files.append(
                 "('" ~ entity ~ "', '" ~ file | replace("'", "''") ~ "')") %}
-            {% do selects.append(support_kpi.export_file_select(file, entity, spec)) %}
+            {% if file not in loaded %}
+                {% do selects.append(support_kpi.export_file_select(file, entity, spec)) %}
+            {% endif %}
         {% endfor %}
-        {% if files | length == 0 %}
-            {% do log(entity ~ ": no export files in " ~ exports_path ~ " (optional, left empty)", info=true) %}
+        {% if selects | length == 0 %}
+            {% if files | length == 0 %}
+                {% do log(entity ~ ": no export files in " ~ exports_path ~ " (optional, left empty)", info=true) %}
+            {% else %}
+                {% do log(entity ~ ": " ~ files | length ~ " export file(s), all read before", info=true) %}
+            {% endif %}
             {% set empty_columns = [] %}
             {% for column in columns %}
                 {% do empty_columns.append('cast(null as varchar) as ' ~ column) %}
@@ -56,7 +70,8 @@
                 ~ ', cast(null as bigint) as _source_row_number'
                 ~ ', cast(null as varchar) as _raw_record where false') %}
         {% else %}
-            {% do log(entity ~ ": " ~ files | length ~ " export file(s) registered", info=true) %}
+            {% do log(entity ~ ": " ~ files | length ~ " export file(s) registered, "
+                ~ selects | length ~ " to read", info=true) %}
         {% endif %}
         {% do run_query(
             'create or replace view ' ~ raw_schema ~ '.' ~ entity ~ ' as\n'

@@ -9,12 +9,18 @@
     or when the breach instant has passed at as_of without the event; it
     is undecided (null) while the clock is still running. -#}
 
+{{ config(**incremental_by('ticket_id', per_ticket=true)) }}
+
+-- depends_on: {{ ref('int_tickets_changed') }}
+
+
 {%- set metrics = ['first_response', 'resolution'] %}
 
 with
 
 tickets as (
     select * from {{ ref('int_tickets_measured') }}
+    where {{ in_changed_tickets() }}
 ),
 
 as_of as (
@@ -175,9 +181,9 @@ final as (
         {%- for metric in metrics %}
             due.{{ metric }}_sla_clock,
         {%- endfor %}
-        (due.responded_business_seconds - due.created_business_seconds) / 60.0
+        cast(due.responded_business_seconds - due.created_business_seconds as {{ type_double() }}) / 60
             as first_response_business_minutes,
-        (due.solved_business_seconds - due.created_business_seconds) / 60.0
+        cast(due.solved_business_seconds - due.created_business_seconds as {{ type_double() }}) / 60
             as resolution_business_minutes,
         {%- for metric in metrics %}
             due.{{ metric }}_target_minutes,

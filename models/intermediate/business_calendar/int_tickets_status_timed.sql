@@ -5,6 +5,11 @@
     A span still open at as_of counts up to as_of. Whole seconds are summed,
     so the figures are exact. -#}
 
+{{ config(**incremental_by('ticket_id', per_ticket=true)) }}
+
+-- depends_on: {{ ref('int_tickets_changed') }}
+
+
 {%- set status_times = {
     'requester_wait': ['new', 'open', 'hold'],
     'agent_wait': ['pending'],
@@ -16,6 +21,7 @@ with
 
 spans as (
     select * from {{ ref('int_ticket_status_spans') }}
+    where {{ in_changed_tickets() }}
 ),
 
 calendars as (
@@ -23,6 +29,7 @@ calendars as (
         ticket_id,
         business_calendar
     from {{ ref('int_tickets_business_timed') }}
+    where {{ in_changed_tickets() }}
 ),
 
 clock_days as (
@@ -62,9 +69,11 @@ final as (
     select
         ticket_id,
         {%- for name in status_times %}
-            sum(counts_as_{{ name }} * span_seconds) / 60.0 as {{ name }}_minutes,
-            sum(counts_as_{{ name }} * (ended_business_seconds - started_business_seconds))
-            / 60.0 as {{ name }}_business_minutes
+            cast(sum(counts_as_{{ name }} * span_seconds) as {{ type_double() }}) / 60 as {{ name }}_minutes,
+            cast(
+                sum(counts_as_{{ name }} * (ended_business_seconds - started_business_seconds))
+                as {{ type_double() }}
+            ) / 60 as {{ name }}_business_minutes
             {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from timed_spans

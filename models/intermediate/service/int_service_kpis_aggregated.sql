@@ -79,11 +79,11 @@ created_metrics as (
         period_start,
         channel,
         count(*) as tickets,
-        sum(first_response_seconds) / 60.0 / nullif(count(first_response_seconds), 0)
+        cast(sum(first_response_seconds) as {{ type_double() }}) / 60 / nullif(count(first_response_seconds), 0)
             as mean_first_response_minutes,
         {{ percentile('first_response_minutes', 0.5) }} as median_first_response_minutes,
         {{ percentile('first_response_minutes', 0.9) }} as p90_first_response_minutes,
-        sum(first_response_business_seconds) / 60.0
+        cast(sum(first_response_business_seconds) as {{ type_double() }}) / 60
         / nullif(count(first_response_business_seconds), 0)
             as mean_first_response_business_minutes,
         {{ percentile('first_response_business_minutes', 0.5) }}
@@ -94,7 +94,7 @@ created_metrics as (
         {{ percent_where(
             'not is_resolution_breached', among='is_resolution_breached is not null'
         ) }} as resolution_sla_pct,
-        sum(customer_wait_seconds) / 60.0
+        cast(sum(customer_wait_seconds) as {{ type_double() }}) / 60
         / nullif(sum(answered_customer_turns), 0) as mean_response_minutes,
         {{ percent_where('is_one_touch') }} as one_touch_resolution_pct,
         {{ percent_where('is_first_contact_resolved', among='is_solved') }}
@@ -129,8 +129,8 @@ solved_metrics as (
         period_start,
         channel,
         count(*) as tickets_solved,
-        sum(resolution_seconds) / 60.0 / count(*) as mean_resolution_minutes,
-        sum(resolution_business_seconds) / 60.0
+        cast(sum(resolution_seconds) as {{ type_double() }}) / 60 / count(*) as mean_resolution_minutes,
+        cast(sum(resolution_business_seconds) as {{ type_double() }}) / 60
         / nullif(count(resolution_business_seconds), 0) as mean_resolution_business_minutes,
         {{ percentile('resolution_business_minutes', 0.5) }}
             as median_resolution_business_minutes

@@ -3,6 +3,11 @@
     is stamped before the ticket was created (message_before_ticket_created).
     Null reasons: the message is modelled. -#}
 
+{{ config(**incremental_by('ticket_id', per_ticket=true)) }}
+
+-- depends_on: {{ ref('int_tickets_changed') }}
+
+
 {%- set checks = [
     ('tickets.ticket_id is null', 'unknown_ticket',
         "'ticket ' || " ~ shown_value('messages.ticket_id') ~ " || ' is in no tickets export, or only in rejected rows'"),
@@ -14,6 +19,7 @@ with
 
 messages as (
     select * from {{ ref('stg_helpdesk__ticket_messages') }}
+    where {{ in_changed_tickets() }}
 ),
 
 tickets as (
@@ -21,6 +27,7 @@ tickets as (
         ticket_id,
         created_at
     from {{ ref('stg_helpdesk__tickets') }}
+    where {{ in_changed_tickets() }}
 ),
 
 checked as (

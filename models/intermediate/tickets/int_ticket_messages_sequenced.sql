@@ -3,6 +3,11 @@
     and human replies form turns; bot messages and internal notes sit
     outside them. -#}
 
+{{ config(**incremental_by('ticket_id', per_ticket=true)) }}
+
+-- depends_on: {{ ref('int_tickets_changed') }}
+
+
 with
 
 messages as (
@@ -11,6 +16,7 @@ messages as (
     cross join {{ ref('int_build_as_of') }} as as_of
     where checked_messages.rejection_reasons is null
         and checked_messages.created_at <= as_of.as_of_at
+        and {{ in_changed_tickets('checked_messages.ticket_id') }}
 ),
 
 conversation as (

@@ -1,6 +1,11 @@
 {#- One row per deduplicated status change, with the reason it cannot be
     related to its ticket (unknown_ticket). Null reasons: modelled. -#}
 
+{{ config(**incremental_by('ticket_id', per_ticket=true)) }}
+
+-- depends_on: {{ ref('int_tickets_changed') }}
+
+
 {%- set checks = [
     ('tickets.ticket_id is null', 'unknown_ticket',
         "'ticket ' || " ~ shown_value('changes.ticket_id') ~ " || ' is in no tickets export, or only in rejected rows'"),
@@ -10,10 +15,12 @@ with
 
 changes as (
     select * from {{ ref('stg_helpdesk__ticket_status_changes') }}
+    where {{ in_changed_tickets() }}
 ),
 
 tickets as (
     select ticket_id from {{ ref('stg_helpdesk__tickets') }}
+    where {{ in_changed_tickets() }}
 ),
 
 checked as (

@@ -6,10 +6,16 @@
     Empty when var('use_status_changes') is false or the export is absent.
     Ties at one instant keep file order. -#}
 
+{{ config(**incremental_by('ticket_id', per_ticket=true)) }}
+
+-- depends_on: {{ ref('int_tickets_changed') }}
+
+
 with
 
 changes as (
     select * from {{ ref('int_ticket_status_changes_checked') }}
+    where {{ in_changed_tickets() }}
 ),
 
 tickets as (
@@ -17,6 +23,7 @@ tickets as (
         ticket_id,
         created_at
     from {{ ref('stg_helpdesk__tickets') }}
+    where {{ in_changed_tickets() }}
 ),
 
 as_of as (

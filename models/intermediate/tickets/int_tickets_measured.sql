@@ -3,6 +3,11 @@
     flags and survey scores as kpi-definitions.md defines them. fct_tickets
     adds the business-hour, SLA and status-time columns. -#}
 
+{{ config(**incremental_by('ticket_id', per_ticket=true)) }}
+
+-- depends_on: {{ ref('int_tickets_changed') }}
+
+
 with
 
 as_of as (
@@ -28,11 +33,14 @@ tickets as (
         case when staged.solved_at <= as_of.as_of_at then staged.solved_at end as solved_at
     from {{ ref('stg_helpdesk__tickets') }} as staged
     cross join as_of
-    where staged.created_at <= as_of.as_of_at
+    where
+        staged.created_at <= as_of.as_of_at
+        and {{ in_changed_tickets('staged.ticket_id') }}
 ),
 
 replies as (
     select * from {{ ref('int_tickets_replies_aggregated') }}
+    where {{ in_changed_tickets() }}
 ),
 
 contacts as (
@@ -56,6 +64,7 @@ histories as (
             end
         ) as history_reopen_count
     from {{ ref('int_ticket_status_spans') }}
+    where {{ in_changed_tickets() }}
     group by ticket_id
 ),
 
@@ -74,6 +83,7 @@ ranked_responses as (
         ticket_id is not null
         and rejection_reasons is null
         and responded_at <= (select as_of.as_of_at from as_of)
+        and {{ in_changed_tickets() }}
 ),
 
 ticket_scores as (

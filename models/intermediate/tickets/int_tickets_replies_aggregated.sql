@@ -3,10 +3,16 @@
     (from a turn's first customer message to the next human reply), in
     whole seconds so that sums are exact and builds reproducible. -#}
 
+{{ config(**incremental_by('ticket_id', per_ticket=true)) }}
+
+-- depends_on: {{ ref('int_tickets_changed') }}
+
+
 with
 
 messages as (
     select * from {{ ref('int_ticket_messages_sequenced') }}
+    where {{ in_changed_tickets() }}
 ),
 
 turns as (

@@ -77,9 +77,8 @@ final as (
                 partition by triangle.cohort_month
                 order by triangle.months_since_first_order
                 rows between unbounded preceding and current row
-            ) / triangle.cohort_customers
-            as {{ type_double() }}
-        ) as cumulative_revenue_per_customer
+            ) as {{ type_double() }}
+        ) / triangle.cohort_customers as cumulative_revenue_per_customer
     from triangle
     left join monthly_purchases
         on

@@ -1,15 +1,25 @@
+{#- One row per ticket: int_tickets_measured with its business-hour, SLA
+    and status-time columns. -#}
+
+{{ config(**incremental_by('ticket_id', per_ticket=true)) }}
+
+-- depends_on: {{ ref('int_tickets_changed') }}
+
 with
 
 tickets as (
     select * from {{ ref('int_tickets_measured') }}
+    where {{ in_changed_tickets() }}
 ),
 
 business_times as (
     select * from {{ ref('int_tickets_business_timed') }}
+    where {{ in_changed_tickets() }}
 ),
 
 status_times as (
     select * from {{ ref('int_tickets_status_timed') }}
+    where {{ in_changed_tickets() }}
 ),
 
 final as (

@@ -150,7 +150,7 @@ final as (
         end as age_bucket,
         cast(bucketed.age_bucket_rank as {{ dbt.type_int() }}) as age_bucket_rank,
         cast(count(*) as {{ dbt.type_bigint() }}) as open_tickets,
-        cast(sum(bucketed.age_seconds) / 86400.0 / count(*) as {{ type_double() }})
+        cast(sum(bucketed.age_seconds) as {{ type_double() }}) / 86400 / count(*)
             as mean_age_days
     from bucketed
     cross join scopes

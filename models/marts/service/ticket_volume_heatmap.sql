@@ -112,11 +112,9 @@ final as (
         cast(grid.weekday_number as {{ dbt.type_int() }}) as weekday_number,
         cast(grid.hour_of_day as {{ dbt.type_int() }}) as hour_of_day,
         cast(coalesce(slot_metrics.tickets, 0) as {{ dbt.type_bigint() }}) as tickets,
-        cast(
-            coalesce(slot_metrics.tickets, 0)
-            * 7.0
-            / {{ var('heatmap_window_days') }} as {{ type_double() }}
-        )
+        cast(coalesce(slot_metrics.tickets, 0) as {{ type_double() }})
+        * 7
+        / {{ var('heatmap_window_days') }}
             as tickets_per_week,
         cast(slot_metrics.median_first_response_minutes as {{ type_double() }})
             as median_first_response_minutes,

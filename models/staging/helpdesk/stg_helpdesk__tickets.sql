@@ -1,8 +1,19 @@
+{{ config(**incremental_by('ticket_id')) }}
+
 with
 
 ticket_versions as (
     select * from {{ ref('base_helpdesk__tickets') }}
-    where rejection_reasons is null
+    where
+        rejection_reasons is null
+        {%- if is_incremental() %}
+            {# A daily load re-ranks every version of the keys it brings. #}
+            and ticket_id in (
+                select new_rows.ticket_id
+                from {{ ref('base_helpdesk__tickets') }} as new_rows
+                where new_rows.load_batch > {{ load_watermark() }}
+            )
+        {%- endif %}
 ),
 
 ranked as (

@@ -1,6 +1,8 @@
 {#- One row per survey response row read, typed, with the reasons it cannot
     be modelled (null when it can). -#}
 
+{{ config(**appended_incrementally()) }}
+
 {%- set checks = [
     ('response_id is null', 'missing_response_id', "'response_id is missing'"),
     ("survey_type is null or survey_type not in ('csat', 'nps')", 'unknown_survey_type',
@@ -53,6 +55,13 @@ checked as (
         {{ rejection_reasons(checks) }} as rejection_reasons,
         {{ rejection_details(checks) }} as rejection_details
     from typed
+),
+
+final as (
+    select
+        checked.*,
+        {{ load_batch() }} as load_batch
+    from checked
 )
 
-select * from checked
+select * from final

@@ -1,6 +1,8 @@
 {#- One row per message row read, typed and labelled, with the reasons it
     cannot be modelled (null when it can). -#}
 
+{{ config(**appended_incrementally()) }}
+
 {%- set checks = [
     ('typed.message_id is null', 'missing_message_id', "'message_id is missing'"),
     ('typed.ticket_id is null', 'missing_ticket_id', "'ticket_id is missing'"),
@@ -54,6 +56,13 @@ labelled as (
     from typed
     left join role_labels
         on typed.author_role_key = role_labels.label
+),
+
+final as (
+    select
+        labelled.*,
+        {{ load_batch() }} as load_batch
+    from labelled
 )
 
-select * from labelled
+select * from final

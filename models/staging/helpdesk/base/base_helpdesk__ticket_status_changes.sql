@@ -1,6 +1,8 @@
 {#- One row per status-change row read (optional export), typed and
     labelled, with the reasons it cannot be modelled (null when it can). -#}
 
+{{ config(**appended_incrementally()) }}
+
 {%- set checks = [
     ('typed.ticket_id is null', 'missing_ticket_id', "'ticket_id is missing'"),
     ('typed.changed_at_text is null', 'missing_changed_at', "'changed_at is missing'"),
@@ -46,6 +48,13 @@ labelled as (
     from typed
     left join status_labels
         on typed.status_key = status_labels.label
+),
+
+final as (
+    select
+        labelled.*,
+        {{ load_batch() }} as load_batch
+    from labelled
 )
 
-select * from labelled
+select * from final

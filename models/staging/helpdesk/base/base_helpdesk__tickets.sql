@@ -1,6 +1,8 @@
 {#- One row per ticket row read, typed and labelled, with the reasons it
     cannot be modelled (null when it can). Deduplication happens downstream. -#}
 
+{{ config(**appended_incrementally()) }}
+
 {%- set checks = [
     ('typed.ticket_id is null', 'missing_ticket_id', "'ticket_id is missing'"),
     ('typed.created_at_text is null', 'missing_created_at', "'created_at is missing'"),
@@ -85,6 +87,13 @@ labelled as (
         on typed.channel_key = channel_labels.label
     left join status_labels
         on typed.status_key = status_labels.label
+),
+
+final as (
+    select
+        labelled.*,
+        {{ load_batch() }} as load_batch
+    from labelled
 )
 
-select * from labelled
+select * from final

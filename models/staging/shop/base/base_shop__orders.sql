@@ -1,6 +1,8 @@
 {#- One row per order row read, typed, with the reasons it cannot be
     modelled (null when it can). -#}
 
+{{ config(**appended_incrementally()) }}
+
 {%- set checks = [
     ('order_id is null', 'missing_order_id', "'order_id is missing'"),
     ('customer_email is null', 'missing_customer_email', "'customer_email is missing'"),
@@ -58,6 +60,13 @@ checked as (
         {{ rejection_reasons(checks) }} as rejection_reasons,
         {{ rejection_details(checks) }} as rejection_details
     from typed
+),
+
+final as (
+    select
+        checked.*,
+        {{ load_batch() }} as load_batch
+    from checked
 )
 
-select * from checked
+select * from final

@@ -1,0 +1,143 @@
+{#- Daily loads on DuckDB: export files already read are not read again,
+    staged rows are merged on their keys, and per-ticket models recompute
+    only the tickets that new rows or the passing of time can change. The
+    state lives in var('raw_schema').load_state: the batch number of each
+    run, and per model the last batch it took in and the as-of instant of
+    that run. -#}
+
+{% macro incremental_loads_enabled() %}
+    {{ return(var('incremental_loads') and target.type == 'duckdb') }}
+{% endmacro %}
+
+{% macro incremental_by(unique_key, per_ticket=false) %}
+    {#- Model config: incremental (delete+insert on unique_key) when daily
+        loads are on, a table otherwise. A per-ticket model first drops the
+        rows of every ticket the run recomputes (int_tickets_changed), so a
+        ticket that no longer yields a row loses its old one. -#}
+    {% if support_kpi.incremental_loads_enabled() %}
+        {% set config = {
+            'materialized': 'incremental',
+            'unique_key': unique_key,
+            'incremental_strategy': 'delete+insert',
+            'on_schema_change': 'fail',
+        } %}
+        {% if per_ticket %}
+            {% do config.update({'pre_hook':
+                "{% if is_incremental() %}delete from {{ this }} where ticket_id in"
+                ~ " (select ticket_id from {{ ref('int_tickets_changed') }}){% endif %}"}) %}
+        {% endif %}
+        {{ return(config) }}
+    {% endif %}
+    {{ return({'materialized': 'table'}) }}
+{% endmacro %}
+
+{% macro appended_incrementally() %}
+    {#- Model config for the base models: rows of new export files are
+        appended; files already read are left out by register_exports. -#}
+    {% if support_kpi.incremental_loads_enabled() %}
+        {{ return({
+            'materialized': 'incremental',
+            'incremental_strategy': 'append',
+            'on_schema_change': 'fail',
+        }) }}
+    {% endif %}
+    {{ return({'materialized': 'table'}) }}
+{% endmacro %}
+
+{% macro load_batch() %}
+    {#- The batch number of this run for rows appended now; 0 for a full
+        build. -#}
+    {%- if is_incremental() -%}
+        (select load_batch from {{ var('raw_schema') }}.load_run)
+    {%- else -%}
+        0
+    {%- endif -%}
+{% endmacro %}
+
+{% macro load_watermark(model_name=none) %}
+    {#- The last batch a model took in; -1 when none is recorded, so that
+        rows of a full build (batch 0) count as not yet taken in. -#}
+    (
+        select coalesce(max(load_batch), -1)
+        from {{ var('raw_schema') }}.load_state
+        where model = '{{ model_name or this.name }}'
+    )
+{% endmacro %}
+
+{% macro in_changed_tickets(column='ticket_id') %}
+    {#- On an incremental run, keeps the rows of the tickets this run can
+        change (int_tickets_changed); the model must declare
+        `-- depends_on: ref('int_tickets_changed')`. -#}
+    {%- if is_incremental() -%}
+        {{ column }} in (select changed.ticket_id from {{ ref('int_tickets_changed') }} as changed)
+    {%- else -%}
+        true
+    {%- endif -%}
+{% endmacro %}
+
+{% macro prepare_load_state() %}
+    {#- On-run-start (DuckDB): the state table, cleared by --full-refresh,
+        and this run's batch number. -#}
+    {% if not execute or not support_kpi.incremental_loads_enabled() %}{{ return('') }}{% endif %}
+    {% set raw_schema = var('raw_schema') %}
+    {% do run_query('create schema if not exists ' ~ raw_schema) %}
+    {% do run_query(
+        'create table if not exists ' ~ raw_schema ~ '.load_state'
+        ~ ' (model varchar, load_batch integer, as_of_at timestamp)') %}
+    {% if flags.FULL_REFRESH %}
+        {% do run_query('delete from ' ~ raw_schema ~ '.load_state') %}
+    {% endif %}
+    {% set batch = run_query(
+        'select coalesce(max(load_batch), 0) + 1 from ' ~ raw_schema ~ '.load_state'
+        ).columns[0].values()[0] %}
+    {% do run_query(
+        'create or replace view ' ~ raw_schema ~ '.load_run as select '
+        ~ batch ~ ' as load_batch') %}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro loaded_export_files(model_name) %}
+    {#- Export files an incremental base model has already read: none on a
+        full refresh or before its first build. -#}
+    {% if flags.FULL_REFRESH or not support_kpi.incremental_loads_enabled() %}
+        {{ return([]) }}
+    {% endif %}
+    {% set relation = adapter.get_relation(
+        database=target.database,
+        schema=generate_schema_name('staging', none),
+        identifier=model_name) %}
+    {% if relation is none %}{{ return([]) }}{% endif %}
+    {% set found = run_query('select distinct source_file from ' ~ relation) %}
+    {{ return(found.columns[0].values() | list) }}
+{% endmacro %}
+
+{% macro record_load_state(results) %}
+    {{ return(adapter.dispatch('record_load_state', 'support_kpi')(results)) }}
+{% endmacro %}
+
+{% macro default__record_load_state(results) %}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro duckdb__record_load_state(results) %}
+    {#- On-run-end: each incremental model built in this run has taken in
+        this run's batch, as of this run's as-of instant. -#}
+    {% if not execute or not support_kpi.incremental_loads_enabled() %}{{ return('') }}{% endif %}
+    {% set raw_schema = var('raw_schema') %}
+    {% set as_of_relation = adapter.get_relation(
+        database=target.database,
+        schema=generate_schema_name('intermediate', none),
+        identifier='int_build_as_of') %}
+    {% set as_of_sql = ('(select max(as_of_at) from ' ~ as_of_relation ~ ')')
+        if as_of_relation is not none else 'cast(null as timestamp)' %}
+    {% for result in results
+        if result.node.resource_type == 'model'
+        and result.status == 'success'
+        and result.node.config.materialized == 'incremental' %}
+        {% do run_query(
+            'insert into ' ~ raw_schema ~ '.load_state select '
+            ~ "'" ~ result.node.name ~ "', (select load_batch from " ~ raw_schema ~ '.load_run), '
+            ~ as_of_sql) %}
+    {% endfor %}
+    {{ return('') }}
+{% endmacro %}

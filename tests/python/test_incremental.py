@@ -1,0 +1,155 @@
+"""Daily incremental loads give the same marts as a full refresh on the same files.
+
+Generated exports are built once in full; then daily exports arrive in the
+same folder (new tickets with their messages and surveys, late updates that
+solve old open tickets, new orders), plus a late survey for an old ticket and
+a ticket created months ago that no earlier export held, and the warehouse is
+updated incrementally after each. A full refresh of a second warehouse on the
+final folder must give byte-for-byte the same marts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+from conftest import MARTS, assert_ok, run_dbt
+from support_kpi.bench import write_daily_export
+from support_kpi.generator import generate
+
+MODELS_ONLY = ["build", "--exclude", "resource_type:test", "resource_type:unit_test"]
+
+
+def _link_all(source: Path, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.glob("*.parquet")):
+        destination = target / path.name
+        if not destination.exists():
+            os.link(path, destination)
+
+
+def _add_daily_export(live: Path, scratch: Path) -> list[str]:
+    """Write the next day's export files into `live`; return their names."""
+    written = write_daily_export(live, scratch)
+    for name in written:
+        shutil.move(scratch / name, live / name)
+    shutil.rmtree(scratch)
+    return sorted(written)
+
+
+def _add_late_arrivals(live: Path) -> None:
+    """A CSAT for an old solved ticket, and an old ticket seen for the first time."""
+    con = duckdb.connect()
+    try:
+        con.execute("set timezone = 'UTC'")
+        tickets = f"read_parquet('{live}/tickets*.parquet', union_by_name = true)"
+        old = con.execute(
+            f"""
+            select ticket_id, requester_email, solved_at
+            from {tickets}
+            where solved_at is not null
+            order by created_at, ticket_id
+            limit 1
+            """
+        ).fetchone()
+        con.execute(
+            f"""
+            copy (
+                select
+                    'late-csat-1' as response_id,
+                    '{old[0]}' as ticket_id,
+                    'csat' as survey_type,
+                    2 as score,
+                    max(updated_at) + interval 2 hour as responded_at,
+                    '{old[1]}' as respondent_email,
+                    'answered late' as comment
+                from {tickets}
+            ) to '{live}/surveys_export_late.parquet' (format parquet)
+            """
+        )
+        con.execute(
+            f"""
+            copy (
+                select
+                    'LATE-OLD-1' as ticket_id,
+                    min(created_at) + interval 40 day as created_at,
+                    max(updated_at) + interval 2 hour as updated_at,
+                    'email' as channel,
+                    'solved' as status,
+                    '{old[1]}' as requester_email,
+                    min(created_at) + interval 41 day as solved_at
+                from {tickets}
+            ) to '{live}/tickets_export_late.parquet' (format parquet)
+            """
+        )
+        con.execute(
+            f"""
+            copy (
+                select
+                    'LATE-OLD-1-m1' as message_id,
+                    'LATE-OLD-1' as ticket_id,
+                    min(created_at) + interval 40 day + interval 30 minute as created_at,
+                    'agent' as author_role,
+                    true as is_public
+                from {tickets}
+            ) to '{live}/ticket_messages_export_late.parquet' (format parquet)
+            """
+        )
+    finally:
+        con.close()
+
+
+def _digests(warehouse: Path) -> dict[str, str]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        digests = {}
+        for mart in [*MARTS, "rejected_rows"]:
+            rows = connection.execute(f"select * from main.{mart} order by all").fetchall()
+            digests[mart] = hashlib.sha256(repr(rows).encode()).hexdigest()
+        return digests
+
+
+def test_incremental_loads_match_a_full_refresh(tmp_path: Path) -> None:
+    generated = tmp_path / "generated"
+    generate(generated, 1200, seed=23, fmt="parquet")
+    live = tmp_path / "live"
+    _link_all(generated, live)
+
+    incremental = tmp_path / "incremental.duckdb"
+    work = tmp_path / "work"
+    assert_ok(run_dbt(MODELS_ONLY, warehouse=incremental, exports=live, work_dir=work))
+    first = _digests(incremental)
+
+    for day in range(2):
+        added = _add_daily_export(live, tmp_path / f"scratch{day}")
+        assert any(name.startswith("tickets_") for name in added)
+        if day == 1:
+            _add_late_arrivals(live)
+        result = run_dbt(MODELS_ONLY, warehouse=incremental, exports=live, work_dir=work)
+        assert_ok(result)
+        # Only the new files were read on the daily run.
+        new_ticket_files = 1 if day == 0 else 2
+        assert f"export file(s) registered, {new_ticket_files} to read" in result.stdout
+        assert "ticket_status_changes: 1 export file(s), all read before" in result.stdout
+
+    full = tmp_path / "full.duckdb"
+    assert_ok(run_dbt(MODELS_ONLY, warehouse=full, exports=live, work_dir=tmp_path / "full"))
+
+    with duckdb.connect(str(incremental), read_only=True) as connection:
+        late = connection.execute(
+            "select csat_score from main.fct_tickets where ticket_id in "
+            "(select ticket_id from main_staging.stg_helpdesk__surveys "
+            "where response_id = 'late-csat-1')"
+        ).fetchone()
+        old_ticket = connection.execute(
+            "select first_response_minutes from main.fct_tickets where ticket_id = 'LATE-OLD-1'"
+        ).fetchone()
+    assert late == (2,)
+    assert old_ticket == (30.0,)
+    incremental_digests = _digests(incremental)
+    assert incremental_digests != first, "the daily exports changed nothing"
+    full_digests = _digests(full)
+    differing = [mart for mart in full_digests if full_digests[mart] != incremental_digests[mart]]
+    assert not differing, f"incremental and full refresh differ in {differing}"
