@@ -69,7 +69,10 @@
         change (int_tickets_changed); the model must declare
         `-- depends_on: ref('int_tickets_changed')`. -#}
     {%- if is_incremental() -%}
-        {{ column }} in (select changed.ticket_id from {{ ref('int_tickets_changed') }} as changed)
+        {{ column }} in (
+            select changed.ticket_id
+            from {{ ref('int_tickets_changed') }} as changed
+        )
     {%- else -%}
         true
     {%- endif -%}

@@ -15,11 +15,25 @@
 -- depends_on: {{ ref('base_helpdesk__surveys') }}
 
 {%- set previous_tickets = none %}
+{%- set watermark = -1 %}
+{%- set previous_as_of = none %}
 {%- if execute and incremental_loads_enabled() and not flags.FULL_REFRESH %}
     {%- set previous_tickets = adapter.get_relation(
         database=this.database, schema=target.schema, identifier='fct_tickets'
     ) %}
+    {%- set load_state = adapter.get_relation(
+        database=this.database, schema=var('raw_schema'), identifier='load_state'
+    ) %}
+    {%- if previous_tickets is not none and load_state is not none %}
+        {%- set state = run_query(
+            "select coalesce(max(load_batch), -1), cast(max(as_of_at) as varchar) from "
+            ~ var('raw_schema') ~ ".load_state where model = 'fct_tickets'"
+        ).rows[0] %}
+        {%- set watermark = state[0] %}
+        {%- set previous_as_of = state[1] %}
+    {%- endif %}
 {%- endif %}
+{%- set lookback_days = var('incremental_lookback_days') %}
 
 with
 
@@ -31,52 +45,49 @@ tickets as (
     from {{ ref('stg_helpdesk__tickets') }}
 ),
 
-{%- if previous_tickets is not none %}
-
 as_of as (
     select * from {{ ref('int_build_as_of') }}
 ),
 
-watermark as (
-    select
-        coalesce(max(load_batch), -1) as load_batch,
-        max(as_of_at) as previous_as_of_at
-    from {{ var('raw_schema') }}.load_state
-    where model = 'fct_tickets'
-),
-
 lookback as (
     select
+        {{ dbt.dateadd('day', -1 * lookback_days, 'as_of_at') }} as lookback_from,
         {{ dbt.dateadd(
             'day',
-            -1 * var('incremental_lookback_days'),
-            'least(coalesce(watermark.previous_as_of_at, as_of.as_of_at), as_of.as_of_at)'
-        ) }} as lookback_from
-    from watermark
-    cross join as_of
+            -1 * lookback_days,
+            "cast('" ~ (previous_as_of or '9999-12-31') ~ "' as timestamp)"
+        ) }} as previous_lookback_from
+    from as_of
 ),
 
 changed as (
-    {%- for base_model in [
-        'base_helpdesk__tickets',
-        'base_helpdesk__ticket_messages',
-        'base_helpdesk__ticket_status_changes',
-        'base_helpdesk__surveys',
-    ] %}
-        select new_rows.ticket_id
-        from {{ ref(base_model) }} as new_rows
-        cross join watermark
-        where new_rows.load_batch > watermark.load_batch
+    {%- if previous_tickets is not none %}
+        {%- for base_model in [
+            'base_helpdesk__tickets',
+            'base_helpdesk__ticket_messages',
+            'base_helpdesk__ticket_status_changes',
+            'base_helpdesk__surveys',
+        ] %}
+            select new_rows.ticket_id
+            from {{ ref(base_model) }} as new_rows
+            where new_rows.load_batch > {{ watermark }}
+            union
+        {%- endfor %}
+        select tickets.ticket_id
+        from tickets
+        cross join lookback
+        where
+            tickets.updated_at >= lookback.lookback_from
+            or tickets.updated_at >= lookback.previous_lookback_from
         union
-    {%- endfor %}
-    select tickets.ticket_id
-    from tickets
-    cross join lookback
-    where tickets.updated_at >= lookback.lookback_from
-    union
-    select previous.ticket_id
-    from {{ previous_tickets }} as previous
-    where previous.is_first_response_breached is null or previous.is_resolution_breached is null
+        select previous.ticket_id
+        from {{ previous_tickets }} as previous
+        where
+            previous.is_first_response_breached is null
+            or previous.is_resolution_breached is null
+    {%- else %}
+        select ticket_id from tickets
+    {%- endif %}
 ),
 
 neighbours as (
@@ -94,13 +105,5 @@ final as (
     union
     select ticket_id from neighbours
 )
-
-{%- else %}
-
-final as (
-    select ticket_id from tickets
-)
-
-{%- endif %}
 
 select * from final
