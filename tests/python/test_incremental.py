@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+
 from conftest import MARTS, assert_ok, run_dbt
 from support_kpi.bench import write_daily_export
 from support_kpi.generator import generate
