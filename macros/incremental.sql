@@ -64,6 +64,21 @@
     )
 {% endmacro %}
 
+{% macro in_new_rows(base_relation, key) %}
+    {#- On an incremental run of a staged model, keeps every version of the
+        keys that rows new since the model's last batch bring, so that they
+        are ranked again together with the versions read before. -#}
+    {%- if is_incremental() -%}
+        {{ key }} in (
+            select new_rows.{{ key }}
+            from {{ base_relation }} as new_rows
+            where new_rows.load_batch > {{ support_kpi.load_watermark() }}
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{% endmacro %}
+
 {% macro in_changed_tickets(column='ticket_id') %}
     {#- On an incremental run, keeps the rows of the tickets this run can
         change (int_tickets_changed); the model must declare

@@ -6,14 +6,7 @@ response_versions as (
     select * from {{ ref('base_helpdesk__surveys') }}
     where
         rejection_reasons is null
-        {%- if is_incremental() %}
-            {# A daily load re-ranks every version of the keys it brings. #}
-            and response_id in (
-                select new_rows.response_id
-                from {{ ref('base_helpdesk__surveys') }} as new_rows
-                where new_rows.load_batch > {{ load_watermark() }}
-            )
-        {%- endif %}
+        and {{ in_new_rows(ref('base_helpdesk__surveys'), 'response_id') }}
 ),
 
 ranked as (

@@ -6,14 +6,7 @@ message_versions as (
     select * from {{ ref('base_helpdesk__ticket_messages') }}
     where
         rejection_reasons is null
-        {%- if is_incremental() %}
-            {# A daily load re-ranks every version of the keys it brings. #}
-            and message_id in (
-                select new_rows.message_id
-                from {{ ref('base_helpdesk__ticket_messages') }} as new_rows
-                where new_rows.load_batch > {{ load_watermark() }}
-            )
-        {%- endif %}
+        and {{ in_new_rows(ref('base_helpdesk__ticket_messages'), 'message_id') }}
 ),
 
 ranked as (

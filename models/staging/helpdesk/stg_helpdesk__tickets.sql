@@ -6,14 +6,7 @@ ticket_versions as (
     select * from {{ ref('base_helpdesk__tickets') }}
     where
         rejection_reasons is null
-        {%- if is_incremental() %}
-            {# A daily load re-ranks every version of the keys it brings. #}
-            and ticket_id in (
-                select new_rows.ticket_id
-                from {{ ref('base_helpdesk__tickets') }} as new_rows
-                where new_rows.load_batch > {{ load_watermark() }}
-            )
-        {%- endif %}
+        and {{ in_new_rows(ref('base_helpdesk__tickets'), 'ticket_id') }}
 ),
 
 ranked as (

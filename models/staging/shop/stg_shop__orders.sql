@@ -6,14 +6,7 @@ order_versions as (
     select * from {{ ref('base_shop__orders') }}
     where
         rejection_reasons is null
-        {%- if is_incremental() %}
-            {# A daily load re-ranks every version of the keys it brings. #}
-            and order_id in (
-                select new_rows.order_id
-                from {{ ref('base_shop__orders') }} as new_rows
-                where new_rows.load_batch > {{ load_watermark() }}
-            )
-        {%- endif %}
+        and {{ in_new_rows(ref('base_shop__orders'), 'order_id') }}
 ),
 
 ranked as (
