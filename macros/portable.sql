@@ -50,7 +50,7 @@
 
 {% macro minutes_between(start_column, end_column) %}
     {#- Elapsed minutes, with seconds as the fraction. -#}
-    ({{ dbt.datediff(start_column, end_column, 'second') }} / 60.0)
+    (cast({{ dbt.datediff(start_column, end_column, 'second') }} as {{ support_kpi.type_double() }}) / 60)
 {% endmacro %}
 
 {% macro add_days(days, column) %}

@@ -21,7 +21,8 @@
                     / ({{ trials_a }} + {{ trials_b }})
                 )
                 * (
-                    1.0 / {{ trials_a }} + 1.0 / {{ trials_b }}
+                    1 / cast({{ trials_a }} as {{ support_kpi.type_double() }})
+                    + 1 / cast({{ trials_b }} as {{ support_kpi.type_double() }})
                 )
             )
     end

@@ -35,19 +35,6 @@
 {% macro postgres__parse_decimal(column) %}
     {#- As duckdb__parse_decimal; decimal(18, 4) rounds half away from zero
         in both engines, and 10^14 or more is unreadable. -#}
-    {%- set value = "regexp_replace(trim(" ~ column ~ "), '[\\t\\n\\f\\r ]', '', 'g')" -%}
-    {%- set number -%}
-        case
-            when {{ value }} ~ '^[+-]?[0-9]{1,3}(\.[0-9]{3})+,[0-9]+$'
-                then replace(replace({{ value }}, '.', ''), ',', '.')
-            when {{ value }} ~ '^[+-]?[0-9]{1,3}(,[0-9]{3})+\.[0-9]+$'
-                then replace({{ value }}, ',', '')
-            when {{ value }} ~ '^[+-]?[0-9]*,[0-9]+$'
-                then replace({{ value }}, ',', '.')
-            when {{ value }} ~ '^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$'
-                then {{ value }}
-        end
-    {%- endset -%}
     (
         select
             case
@@ -57,7 +44,24 @@
                             then cast(round(cast(parsed.number as numeric), 4) as numeric(18, 4))
                     end
             end
-        from (select {{ number }} as number) as parsed
+        from (
+            select
+                case
+                    when squeezed.value ~ '^[+-]?[0-9]{1,3}(\.[0-9]{3})+,[0-9]+$'
+                        then replace(replace(squeezed.value, '.', ''), ',', '.')
+                    when squeezed.value ~ '^[+-]?[0-9]{1,3}(,[0-9]{3})+\.[0-9]+$'
+                        then replace(squeezed.value, ',', '')
+                    when squeezed.value ~ '^[+-]?[0-9]*,[0-9]+$'
+                        then replace(squeezed.value, ',', '.')
+                    when squeezed.value ~ '^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$'
+                        then squeezed.value
+                end as number
+            from (
+                select regexp_replace(trim({{ column }}), '[\t\n\f\r ]', '', 'g') as value
+                offset 0
+            ) as squeezed
+            offset 0
+        ) as parsed
     )
 {% endmacro %}
 
@@ -108,7 +112,9 @@
         whose end looks like a zoned time but that DuckDB's timestamptz cast
         does not read is null, not tried against the later forms. Patterns
         only test here (capture groups are slow in PostgreSQL); the fields
-        are cut out with string functions. -#}
+        are cut out with string functions. `offset 0` keeps each step a
+        step: flattened, the planner would paste a field's expression into
+        every use of it and evaluate it that many times. -#}
     {%- set tz = source_timezone | replace("'", "''") -%}
     {%- set zoned_tail = "'[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)? ?(Z|z|UTC|[+-][0-9]{2}(:?[0-9]{2})?)$'" -%}
     {#- The zoned forms DuckDB's timestamptz cast reads: year, month and day
@@ -140,8 +146,8 @@
                     + cast(fields.value as bigint) * interval '1 second'
                 when fields.form = 'epoch_milliseconds'
                     then timestamp '1970-01-01 00:00:00'
-                    + (cast(fields.value as bigint) / 1000) * interval '1 second'
-                    + (cast(fields.value as bigint) % 1000) * interval '1 millisecond'
+                    + (fields.epoch_microseconds / 1000000) * interval '1 second'
+                    + (fields.epoch_microseconds % 1000000) * interval '1 microsecond'
                 when fields.form = 'zoned'
                     then ({{ instant }}) - fields.offset_minutes * interval '1 minute'
                 when fields.form in ('dotted', 'naive')
@@ -155,6 +161,16 @@
             select
                 classified.form,
                 classified.value,
+                {#- DuckDB divides milliseconds by 1000.0 in double precision
+                    and rounds to microseconds; far from 1970 that is not
+                    exact, so the same arithmetic runs here. -#}
+                case
+                    when classified.form = 'epoch_milliseconds'
+                        then cast(
+                            cast(classified.value as double precision) / cast(1000 as double precision)
+                            * cast(1000000 as double precision) as bigint
+                        )
+                end as epoch_microseconds,
                 {#- Y-M-D, a negative year with its sign. -#}
                 case classified.form
                     when 'zoned' then translate(split_part({{ spaced }}, ' ', 1), '/', '-')
@@ -197,6 +213,7 @@
                             when trimmed.value ~ {{ naive }} then 'naive'
                         end as form
                     from (select trim({{ column }}) as value) as trimmed
+                    offset 0
                 ) as forms
                 cross join lateral (
                     select
@@ -204,7 +221,9 @@
                             when forms.form = 'zoned' then substring(forms.value from {{ zone_suffix }})
                         end as zone
                 ) as zones
+                offset 0
             ) as classified
+            offset 0
         ) as fields
     )
 {% endmacro %}

@@ -24,7 +24,7 @@
 {% endmacro %}
 
 {% macro spark__normalize_label(column) %}
-    regexp_replace(lower(trim({{ column }})), {{ spark_regex_literal('\\s+') }}, ' ')
+    regexp_replace(lower(trim({{ column }})), {{ spark_regex_literal('[\\t\\n\\f\\r ]+') }}, ' ')
 {% endmacro %}
 
 {% macro spark__parse_integer(column) %}
@@ -36,7 +36,7 @@
 
 {% macro spark__parse_decimal(column) %}
     {#- The forms and rules of duckdb__parse_decimal. -#}
-    {%- set value = "regexp_replace(trim(" ~ column ~ "), " ~ spark_regex_literal('\\s') ~ ", '')" -%}
+    {%- set value = "regexp_replace(trim(" ~ column ~ "), " ~ spark_regex_literal('[\\t\\n\\f\\r ]') ~ ", '')" -%}
     case
         when {{ spark_full_match(value, '[+-]?[0-9]{1,3}(\\.[0-9]{3})+,[0-9]+') }}
             then try_cast(replace(replace({{ value }}, '.', ''), ',', '.') as decimal(18, 4))
@@ -49,51 +49,106 @@
     end
 {% endmacro %}
 
+{% macro spark_regex_group(value, pattern, group) %}
+    {#- Capture group `group` of pattern matched against the whole value, or
+        '' when it took no part in the match. -#}
+    {{- return('regexp_extract(' ~ value ~ ', ' ~ spark_regex_literal('^(?:' ~ pattern ~ ')\\z') ~ ', ' ~ group ~ ')') -}}
+{% endmacro %}
+
+{% macro spark_timestamp_from_fields(
+    sign, year, month, day, hour, minute, second, fraction, allow_midnight_24
+) %}
+    {#- A timestamp from digit fields (text matched by a pattern; hour,
+        minute, second and fraction may be ''), or null when they name no
+        real instant, with DuckDB's rules: microseconds beyond the sixth
+        fraction digit are cut, 24:00:00 is the next midnight where
+        allow_midnight_24 holds, year 0 is 1 BC. make_timestamp alone would
+        turn second 60 into the next minute. -#}
+    {%- set y = "try_cast(concat(" ~ sign ~ ", " ~ year ~ ") as int)" -%}
+    {%- set m = "try_cast(" ~ month ~ " as int)" -%}
+    {%- set d = "try_cast(" ~ day ~ " as int)" -%}
+    {%- set h = "try_cast(coalesce(nullif(" ~ hour ~ ", ''), '0') as int)" -%}
+    {%- set mi = "try_cast(coalesce(nullif(" ~ minute ~ ", ''), '0') as int)" -%}
+    {%- set s = "try_cast(coalesce(nullif(" ~ second ~ ", ''), '0') as int)" -%}
+    {%- set micro = "rpad(substr(" ~ fraction ~ ", 1, 6), 6, '0')" -%}
+    case
+        when {{ h }} < 24 and {{ mi }} < 60 and {{ s }} < 60
+            then make_timestamp(
+                {{ y }}, {{ m }}, {{ d }}, {{ h }}, {{ mi }},
+                try_cast(concat({{ s }}, '.', {{ micro }}) as decimal(8, 6))
+            )
+        when
+            ({{ allow_midnight_24 }})
+            and {{ h }} = 24 and {{ mi }} = 0 and {{ s }} = 0
+            and {{ spark_full_match(fraction, '0*') }}
+            then timestampadd(day, 1, make_timestamp({{ y }}, {{ m }}, {{ d }}, 0, 0, 0))
+    end
+{% endmacro %}
+
 {% macro spark__parse_timestamp(column, source_timezone) %}
-    {#- The forms and branches of duckdb__parse_timestamp. Within the offset
-        branch only what DuckDB's timestamptz cast reads is read (Z, ' UTC',
-        +HH, +HHMM, +HH:MM right after the time), and day-first dates are
-        built from their parts, so impossible dates and 24:00 are null. -#}
+    {#- The branches and their order are duckdb__parse_timestamp's, and each
+        form is read as DuckDB reads it, from its fields: a value whose end
+        looks like a zoned time is read only in the forms DuckDB's
+        timestamptz cast reads (year of up to 6 digits, - or / twice, T
+        and/or white space, [H]H:[M]M[:SS[.fraction]], then Z, ' UTC',
+        +HH, +HHMM or +HH:MM with any two digits), else null; epoch
+        milliseconds go through double precision as DuckDB's
+        to_timestamp(ms / 1000.0) does. -#}
     {%- set value = 'trim(' ~ column ~ ')' -%}
-    {%- set tz = source_timezone | replace("'", "\\'") -%}
-    {%- set day_first = '([0-9]{1,2})\\.([0-9]{1,2})\\.([0-9]{4})( ([0-9]{1,2}):([0-9]{2})(:([0-9]{2}))?)?' -%}
-    {%- set day_first_part = "try_cast(regexp_extract(" ~ value ~ ", " ~ spark_regex_literal('^' ~ day_first ~ '\\z')
-        ~ ", @) as " ~ dbt.type_int() ~ ")" -%}
-    {%- set day_first_local -%}
+    {%- set space = '[\\t\\n\\x0B\\f\\r ]' -%}
+    {%- set zoned = '(-?)0*([0-9]{1,6})(?:-([0-9]{1,2})-|/([0-9]{1,2})/)([0-9]{1,2})(?:T|T?' ~ space ~ '+)'
+        ~ '([0-9]{1,2}):([0-9]{1,2})(?::([0-9]{2})(?:\\.([0-9]+))?)?( UTC|Z|([+-])([0-9]{2})(?::?([0-9]{2}))?)' -%}
+    {%- set dotted = '([0-9]{1,2})\\.([0-9]{1,2})\\.([0-9]{4})(?: ([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?' -%}
+    {%- set naive = '([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:\\.([0-9]+))?)?)?' -%}
+    {%- set z = [] -%}
+    {%- for group in range(14) -%}
+        {%- do z.append(spark_regex_group(value, zoned, group)) -%}
+    {%- endfor -%}
+    {%- set zoned_local = spark_timestamp_from_fields(
+        z[1], z[2], 'concat(' ~ z[3] ~ ', ' ~ z[4] ~ ')', z[5], z[6], z[7], z[8], z[9], 'true') -%}
+    {%- set offset_minutes -%}
         case
-            when coalesce({{ day_first_part | replace('@', '8') }}, 0) < 60
-                then make_timestamp(
-                    {{ day_first_part | replace('@', '3') }},
-                    {{ day_first_part | replace('@', '2') }},
-                    {{ day_first_part | replace('@', '1') }},
-                    coalesce({{ day_first_part | replace('@', '5') }}, 0),
-                    coalesce({{ day_first_part | replace('@', '6') }}, 0),
-                    coalesce({{ day_first_part | replace('@', '8') }}, 0)
-                )
+            when {{ z[10] }} in (' UTC', 'Z') then 0
+            else
+                (case when {{ z[11] }} = '-' then -1 else 1 end)
+                * (cast({{ z[12] }} as int) * 60 + coalesce(try_cast(nullif({{ z[13] }}, '') as int), 0))
         end
     {%- endset -%}
-    {%- set naive_local = 'try_cast(' ~ value ~ ' as timestamp)' -%}
+    {%- set dotted_local = spark_timestamp_from_fields(
+        "''",
+        spark_regex_group(value, dotted, 3),
+        spark_regex_group(value, dotted, 2),
+        spark_regex_group(value, dotted, 1),
+        spark_regex_group(value, dotted, 4),
+        spark_regex_group(value, dotted, 5),
+        spark_regex_group(value, dotted, 6),
+        "''",
+        'false') -%}
+    {%- set naive_local = spark_timestamp_from_fields(
+        "''",
+        spark_regex_group(value, naive, 1),
+        spark_regex_group(value, naive, 2),
+        spark_regex_group(value, naive, 3),
+        spark_regex_group(value, naive, 4),
+        spark_regex_group(value, naive, 5),
+        spark_regex_group(value, naive, 6),
+        spark_regex_group(value, naive, 7),
+        'true') -%}
     case
         when {{ spark_full_match(value, '-?[0-9]{9,11}') }}
             then timestamp_seconds(try_cast({{ value }} as bigint))
         when {{ spark_full_match(value, '-?[0-9]{12,14}') }}
-            then timestamp_millis(try_cast({{ value }} as bigint))
+            then timestamp_micros(cast(bround(cast({{ value }} as double) / 1000 * 1000000) as bigint))
         when {{ spark_matches(
             value, '[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)? ?(Z|z|UTC|[+-][0-9]{2}(:?[0-9]{2})?)\\z'
         ) }}
             then case
-                when {{ spark_full_match(
-                    value,
-                    '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?'
-                    ~ '(Z| UTC|[+-][0-9]{2}(:?[0-9]{2})?)'
-                ) }}
-                    then try_cast(regexp_replace({{ value }}, ' UTC$', 'Z') as timestamp)
+                when {{ spark_full_match(value, zoned) }}
+                    then timestampadd(minute, -({{ offset_minutes }}), {{ zoned_local }})
             end
-        when {{ spark_full_match(value, day_first) }}
-            then {{ support_kpi.to_utc(day_first_local, source_timezone) }}
-        when {{ spark_full_match(
-            value, '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?)?'
-        ) }}
+        when {{ spark_full_match(value, dotted) }}
+            then {{ support_kpi.to_utc(dotted_local, source_timezone) }}
+        when {{ spark_full_match(value, naive) }}
             then {{ support_kpi.to_utc(naive_local, source_timezone) }}
     end
 {% endmacro %}
@@ -101,13 +156,13 @@
 {% macro spark__looks_like_personal_data(column) %}
     {#- The rules of duckdb__looks_like_personal_data. -#}
     (
-        {{ spark_matches(column, '[^\\s@]+@[^\\s@]+\\.[^\\s@]{2,}') }}
+        {{ spark_matches(column, '[^\\t\\n\\f\\r @]+@[^\\t\\n\\f\\r @]+\\.[^\\t\\n\\f\\r @]{2,}') }}
         or (
             {{ spark_full_match('trim(' ~ column ~ ')', '\\+?[0-9][0-9 ()./-]{5,22}[0-9]') }}
             and length(regexp_replace({{ column }}, '[^0-9]', '')) between 7 and 15
             and {{ spark_matches('trim(' ~ column ~ ')', '^\\+|[ ()-]') }}
-            and not {{ spark_full_match('trim(' ~ column ~ ')', '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T].*)?') }}
-            and not {{ spark_full_match('trim(' ~ column ~ ')', '[0-9]{1,2}\\.[0-9]{1,2}\\.[0-9]{4}( .*)?') }}
+            and not {{ spark_full_match('trim(' ~ column ~ ')', '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][^\\n]*)?') }}
+            and not {{ spark_full_match('trim(' ~ column ~ ')', '[0-9]{1,2}\\.[0-9]{1,2}\\.[0-9]{4}( [^\\n]*)?') }}
         )
     )
 {% endmacro %}
@@ -121,10 +176,21 @@
 {% endmacro %}
 
 {% macro spark__to_utc(column, timezone) %}
+    {#- to_utc_timestamp reads a wall-clock time that occurs twice (the hour
+        a daylight-saving change repeats) as the earlier instant; DuckDB and
+        PostgreSQL read it as the later one, standard time, and so does this. -#}
     {%- if timezone | upper == 'UTC' -%}
         {{ column }}
     {%- else -%}
-        to_utc_timestamp({{ column }}, '{{ timezone }}')
+        {%- set zone = "'" ~ timezone | replace("'", "\\'") ~ "'" -%}
+        {%- set earlier = 'to_utc_timestamp(' ~ column ~ ', ' ~ zone ~ ')' -%}
+        case
+            {%- for minutes in (60, 30) %}
+            when from_utc_timestamp(timestampadd(minute, {{ minutes }}, {{ earlier }}), {{ zone }}) = {{ column }}
+                then timestampadd(minute, {{ minutes }}, {{ earlier }})
+            {%- endfor %}
+            else {{ earlier }}
+        end
     {%- endif -%}
 {% endmacro %}
 
@@ -132,7 +198,7 @@
     {%- if timezone | upper == 'UTC' -%}
         {{ column }}
     {%- else -%}
-        from_utc_timestamp({{ column }}, '{{ timezone }}')
+        from_utc_timestamp({{ column }}, '{{ timezone | replace("'", "\\'") }}')
     {%- endif -%}
 {% endmacro %}
 
@@ -186,6 +252,6 @@
     {%- if datepart in ('hour', 'minute', 'second') -%}
         timestampadd({{ datepart }}, {{ interval }}, {{ from_date_or_timestamp }})
     {%- else -%}
-        {{ dbt_spark.spark__dateadd(datepart, interval, from_date_or_timestamp) }}
+        {{ dbt.spark__dateadd(datepart, interval, from_date_or_timestamp) }}
     {%- endif -%}
 {% endmacro %}

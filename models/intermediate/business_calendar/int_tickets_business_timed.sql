@@ -181,8 +181,9 @@ final as (
         {%- for metric in metrics %}
             due.{{ metric }}_sla_clock,
         {%- endfor %}
-        cast(due.responded_business_seconds - due.created_business_seconds as {{ type_double() }}) / 60
-            as first_response_business_minutes,
+        cast(
+            due.responded_business_seconds - due.created_business_seconds as {{ type_double() }}
+        ) / 60 as first_response_business_minutes,
         cast(due.solved_business_seconds - due.created_business_seconds as {{ type_double() }}) / 60
             as resolution_business_minutes,
         {%- for metric in metrics %}

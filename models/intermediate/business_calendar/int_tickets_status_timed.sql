@@ -69,7 +69,8 @@ final as (
     select
         ticket_id,
         {%- for name in status_times %}
-            cast(sum(counts_as_{{ name }} * span_seconds) as {{ type_double() }}) / 60 as {{ name }}_minutes,
+            cast(sum(counts_as_{{ name }} * span_seconds) as {{ type_double() }}) / 60
+                as {{ name }}_minutes,
             cast(
                 sum(counts_as_{{ name }} * (ended_business_seconds - started_business_seconds))
                 as {{ type_double() }}

@@ -79,8 +79,8 @@ created_metrics as (
         period_start,
         channel,
         count(*) as tickets,
-        cast(sum(first_response_seconds) as {{ type_double() }}) / 60 / nullif(count(first_response_seconds), 0)
-            as mean_first_response_minutes,
+        cast(sum(first_response_seconds) as {{ type_double() }}) / 60
+        / nullif(count(first_response_seconds), 0) as mean_first_response_minutes,
         {{ percentile('first_response_minutes', 0.5) }} as median_first_response_minutes,
         {{ percentile('first_response_minutes', 0.9) }} as p90_first_response_minutes,
         cast(sum(first_response_business_seconds) as {{ type_double() }}) / 60
@@ -129,7 +129,8 @@ solved_metrics as (
         period_start,
         channel,
         count(*) as tickets_solved,
-        cast(sum(resolution_seconds) as {{ type_double() }}) / 60 / count(*) as mean_resolution_minutes,
+        cast(sum(resolution_seconds) as {{ type_double() }}) / 60 / count(*)
+            as mean_resolution_minutes,
         cast(sum(resolution_business_seconds) as {{ type_double() }}) / 60
         / nullif(count(resolution_business_seconds), 0) as mean_resolution_business_minutes,
         {{ percentile('resolution_business_minutes', 0.5) }}

@@ -111,7 +111,8 @@ solved_metrics as (
         period_start,
         agent_id,
         count(*) as tickets_solved,
-        cast(sum(resolution_seconds) as {{ type_double() }}) / 60 / count(*) as mean_resolution_minutes
+        cast(sum(resolution_seconds) as {{ type_double() }}) / 60 / count(*)
+            as mean_resolution_minutes
     from solved_in_period
     group by period_grain, period_start, agent_id
 ),
