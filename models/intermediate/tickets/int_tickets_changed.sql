@@ -45,21 +45,6 @@ tickets as (
     from {{ ref('stg_helpdesk__tickets') }}
 ),
 
-as_of as (
-    select * from {{ ref('int_build_as_of') }}
-),
-
-lookback as (
-    select
-        {{ dbt.dateadd('day', -1 * lookback_days, 'as_of_at') }} as lookback_from,
-        {{ dbt.dateadd(
-            'day',
-            -1 * lookback_days,
-            "cast('" ~ (previous_as_of or '9999-12-31') ~ "' as timestamp)"
-        ) }} as previous_lookback_from
-    from as_of
-),
-
 changed as (
     {%- if previous_tickets is not none %}
         {%- for base_model in [
@@ -75,10 +60,14 @@ changed as (
         {%- endfor %}
         select tickets.ticket_id
         from tickets
-        cross join lookback
+        cross join {{ ref('int_build_as_of') }} as as_of
         where
-            tickets.updated_at >= lookback.lookback_from
-            or tickets.updated_at >= lookback.previous_lookback_from
+            tickets.updated_at >= {{ dbt.dateadd('day', -1 * lookback_days, 'as_of.as_of_at') }}
+            or tickets.updated_at >= {{ dbt.dateadd(
+                'day',
+                -1 * lookback_days,
+                "cast('" ~ (previous_as_of or '9999-12-31') ~ "' as timestamp)"
+            ) }}
         union
         select previous.ticket_id
         from {{ previous_tickets }} as previous
