@@ -36,6 +36,7 @@ lint: env
 	$(BIN)/sqlfluff lint models macros tests analyses
 
 dbt-test: env
+	rm -f $(TEST_WAREHOUSE)
 	WAREHOUSE_PATH=$(TEST_WAREHOUSE) $(BIN)/dbt build
 
 # Great Expectations suites on the exports and marts of the test warehouse;

@@ -117,7 +117,10 @@
 {% macro loaded_export_files(model_name) %}
     {#- Export files an incremental base model has already read: none on a
         full refresh or before its first build. -#}
-    {% if flags.FULL_REFRESH or not support_kpi.incremental_loads_enabled() %}
+    {#- Only a build or run appends; other commands (source freshness,
+        show, compile) see every file. -#}
+    {% if flags.FULL_REFRESH or not support_kpi.incremental_loads_enabled()
+        or flags.WHICH not in ('build', 'run') %}
         {{ return([]) }}
     {% endif %}
     {% set relation = adapter.get_relation(

@@ -20,6 +20,10 @@
 {% endmacro %}
 
 {% macro normalize_email(column) %}
+    {{ return(adapter.dispatch('normalize_email', 'support_kpi')(column)) }}
+{% endmacro %}
+
+{% macro default__normalize_email(column) %}
     lower(trim({{ column }}))
 {% endmacro %}
 

@@ -23,8 +23,20 @@
     {{- return('(' ~ value ~ ') rlike ' ~ spark_regex_literal(pattern)) -}}
 {% endmacro %}
 
+{% macro spark_lower(value) %}
+    {#- lower() one character at a time, as DuckDB's: Java's lower-casing
+        turns İ into i and a combining dot, and a word-final Σ into ς. -#}
+    {{- return("lower(replace(replace(" ~ value ~ ", 'İ', 'i'), 'Σ', 'σ'))") -}}
+{% endmacro %}
+
 {% macro spark__normalize_label(column) %}
-    regexp_replace(lower(trim({{ column }})), {{ spark_regex_literal('[\\t\\n\\f\\r ]+') }}, ' ')
+    regexp_replace(
+        {{ spark_lower('trim(' ~ column ~ ')') }}, {{ spark_regex_literal('[\\t\\n\\f\\r ]+') }}, ' '
+    )
+{% endmacro %}
+
+{% macro spark__normalize_email(column) %}
+    {{ spark_lower('trim(' ~ column ~ ')') }}
 {% endmacro %}
 
 {% macro spark__parse_integer(column) %}

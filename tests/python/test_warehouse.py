@@ -207,7 +207,16 @@ def test_missing_required_column_stops_the_build_naming_file_and_column(tmp_path
 def test_as_of_in_the_past_builds_the_warehouse_as_it_stood(generated_exports, tmp_path):
     warehouse = tmp_path / "as_of.duckdb"
     result = run_dbt(
-        ["build", "--select", "+service_kpis", "+retention", "--exclude", "test_type:unit"],
+        [
+            "build",
+            "--select",
+            "+service_kpis",
+            "+retention",
+            "--exclude",
+            "test_type:unit",
+            "--indirect-selection",
+            "cautious",
+        ],
         warehouse=warehouse,
         exports=generated_exports,
         work_dir=tmp_path,
