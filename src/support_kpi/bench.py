@@ -55,6 +55,7 @@ from pathlib import Path
 import duckdb
 
 from support_kpi import generator
+from support_kpi.project import dbt_executable, project_dir
 
 SCALES: dict[str, int] = {"S": 100_000, "M": 1_000_000, "L": 10_000_000}
 DEFAULT_SEED = 7
@@ -131,19 +132,8 @@ def parse_scale(token: str) -> Scale:
     return Scale(str(tickets), tickets)
 
 
-def project_dir() -> Path:
-    """The dbt project: the working directory when it is one, else the checkout."""
-    cwd = Path.cwd()
-    if (cwd / "dbt_project.yml").is_file():
-        return cwd
-    return Path(__file__).resolve().parents[2]
-
-
 def _dbt_executable() -> str:
-    beside = Path(sys.executable).with_name("dbt")
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("dbt")
+    found = dbt_executable()
     if found is None:
         raise BenchError("dbt is not installed (run `make env`)")
     return found

@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import duckdb
+
+from support_kpi.project import dbt_executable, project_dir
 
 RAW_SCHEMA = "raw"
 RAW_FORMAT = "parquet"
@@ -64,19 +64,8 @@ class LoadError(RuntimeError):
     """The exports could not be extracted or loaded; the message says why."""
 
 
-def project_dir() -> Path:
-    """The dbt project: the working directory when it is one, else the checkout."""
-    cwd = Path.cwd()
-    if (cwd / "dbt_project.yml").is_file():
-        return cwd
-    return Path(__file__).resolve().parents[2]
-
-
 def _dbt_executable() -> str:
-    beside = Path(sys.executable).with_name("dbt")
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("dbt")
+    found = dbt_executable()
     if found is None:
         raise LoadError("dbt is not installed (run `make env`)")
     return found
