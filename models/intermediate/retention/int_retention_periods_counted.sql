@@ -85,19 +85,29 @@ grains as (
     {{ period_grains_select(var('period_grains')) }}
 ),
 
+{# Each customer's first purchase and each span boundary placed in its
+    period of every grain first, so that periods join on equality. #}
+first_purchase_periods as (
+    select
+        grains.period_grain,
+        {{ period_start_for_grain('grains.period_grain', 'customers.first_order_date') }}
+            as period_start,
+        customers.first_order_date
+    from customers
+    cross join grains
+),
+
 new_customers as (
     select
         reported_periods.period_grain,
         reported_periods.period_start,
         count(*) as customers
-    from customers
-    cross join grains
+    from first_purchase_periods
     inner join reported_periods
         on
-            grains.period_grain = reported_periods.period_grain
-            and {{ period_start_for_grain('grains.period_grain', 'customers.first_order_date') }}
-            = reported_periods.period_start
-    where customers.first_order_date <= reported_periods.end_day
+            first_purchase_periods.period_grain = reported_periods.period_grain
+            and first_purchase_periods.period_start = reported_periods.period_start
+    where first_purchase_periods.first_order_date <= reported_periods.end_day
     group by reported_periods.period_grain, reported_periods.period_start
 ),
 
@@ -115,21 +125,30 @@ boundaries as (
     from spans
 ),
 
+boundary_periods as (
+    select
+        boundaries.customer_id,
+        boundaries.boundary_day,
+        grains.period_grain,
+        {{ period_start_for_grain('grains.period_grain', 'boundaries.boundary_day') }}
+            as period_start
+    from boundaries
+    cross join grains
+),
+
 candidates as (
     select distinct
-        boundaries.customer_id,
+        boundary_periods.customer_id,
         reported_periods.period_grain,
         reported_periods.period_start,
         reported_periods.start_day,
         reported_periods.end_day
-    from boundaries
-    cross join grains
+    from boundary_periods
     inner join reported_periods
         on
-            grains.period_grain = reported_periods.period_grain
-            and {{ period_start_for_grain('grains.period_grain', 'boundaries.boundary_day') }}
-            = reported_periods.period_start
-    where boundaries.boundary_day <= reported_periods.end_day
+            boundary_periods.period_grain = reported_periods.period_grain
+            and boundary_periods.period_start = reported_periods.period_start
+    where boundary_periods.boundary_day <= reported_periods.end_day
 ),
 
 candidate_status as (
