@@ -87,6 +87,84 @@ open_spans as (
     from derived_spans
 ),
 
+{# The latest span lasts past every snapshot (none is after as_of): a span
+   covers the snapshots in [started_at, covered_until). #}
+covering_spans as (
+    select
+        open_spans.ticket_id,
+        open_spans.status,
+        open_spans.started_at,
+        case
+            when open_spans.is_latest_span then {{ dbt.dateadd('day', 1, 'as_of.as_of_at') }}
+            else open_spans.ended_at
+        end as covered_until
+    from open_spans
+    cross join as_of
+),
+
+calendar_bounds as (
+    select
+        min(calendar_date) as first_date,
+        max(calendar_date) as last_date
+    from days
+),
+
+{# The days whose snapshot a span may cover: from the day it starts (the
+   day before when it starts at midnight) to the day before it ends, or to
+   the as-of date when it lasts past as_of. The bounds are generous by a
+   second; the exact test comes with the snapshots. Listing the days with a
+   day offset keeps the join to the snapshots an equality, instead of
+   pairing every span with every later day, and a span that starts and
+   ends between two midnights lists none. #}
+span_day_bounds as (
+    select
+        covering_spans.ticket_id,
+        covering_spans.status,
+        covering_spans.started_at,
+        covering_spans.covered_until,
+        greatest(
+            {{ to_reporting_date(dbt.dateadd('second', -1, 'covering_spans.started_at')) }},
+            calendar_bounds.first_date
+        ) as first_day,
+        case
+            when covering_spans.covered_until > as_of.as_of_at then calendar_bounds.last_date
+            else least(
+                {{ add_days(-1, to_reporting_date('covering_spans.covered_until')) }},
+                calendar_bounds.last_date
+            )
+        end as last_day
+    from covering_spans
+    cross join calendar_bounds
+    cross join as_of
+),
+
+span_day_ranges as (
+    select
+        *,
+        {{ dbt.datediff('first_day', 'last_day', 'day') }} as last_day_offset
+    from span_day_bounds
+    where last_day >= first_day
+),
+
+{# Ranges lie within the calendar, so its length bounds the offsets. #}
+day_offsets as (
+    select {{ dbt.datediff('calendar_bounds.first_date', 'days.calendar_date', 'day') }} as n
+    from days
+    cross join calendar_bounds
+),
+
+span_days as (
+    select
+        span_day_ranges.ticket_id,
+        span_day_ranges.status,
+        span_day_ranges.started_at,
+        span_day_ranges.covered_until,
+        {{ add_days('day_offsets.n', 'span_day_ranges.first_day') }} as backlog_date
+    from span_day_ranges
+    inner join day_offsets
+        on day_offsets.n <= span_day_ranges.last_day_offset
+),
+
 {%- set next_midnight = dbt.cast(add_days(1, 'days.calendar_date'), dbt.type_timestamp()) %}
 
 snapshots as (
@@ -104,16 +182,17 @@ backlog as (
     select
         snapshots.backlog_date,
         tickets.channel,
-        open_spans.status,
+        span_days.status,
         {{ dbt.datediff('tickets.created_at', 'snapshots.snapshot_at', 'second') }}
             as age_seconds
-    from snapshots
-    inner join open_spans
-        on
-            snapshots.snapshot_at >= open_spans.started_at
-            and (snapshots.snapshot_at < open_spans.ended_at or open_spans.is_latest_span)
+    from span_days
+    inner join snapshots
+        on span_days.backlog_date = snapshots.backlog_date
     inner join tickets
-        on open_spans.ticket_id = tickets.ticket_id
+        on span_days.ticket_id = tickets.ticket_id
+    where
+        snapshots.snapshot_at >= span_days.started_at
+        and snapshots.snapshot_at < span_days.covered_until
 ),
 
 bucketed as (
