@@ -68,31 +68,41 @@ scheduled_tickets as (
         on channels.channel_group = scheduled_groups.channel_group
 ),
 
+{# Targets are matched once per channel and priority, not per ticket. #}
+ticket_kinds as (
+    select distinct
+        channel,
+        priority
+    from scheduled_tickets
+),
+
 matched_targets as (
     select
-        scheduled_tickets.ticket_id,
+        ticket_kinds.channel,
+        ticket_kinds.priority,
         targets.metric,
         targets.target_minutes,
         lower(trim(targets.clock)) as clock,
         row_number() over (
-            partition by scheduled_tickets.ticket_id, targets.metric
+            partition by ticket_kinds.channel, ticket_kinds.priority, targets.metric
             order by
                 case when targets.channel = '*' then 1 else 0 end,
                 case when targets.priority = '*' then 1 else 0 end
         ) as match_rank
-    from scheduled_tickets
+    from ticket_kinds
     inner join targets
         on
-            targets.channel in (scheduled_tickets.channel, '*')
+            targets.channel in (ticket_kinds.channel, '*')
             and (
                 targets.priority = '*'
-                or lower(trim(targets.priority)) = scheduled_tickets.priority
+                or lower(trim(targets.priority)) = ticket_kinds.priority
             )
 ),
 
-ticket_targets as (
+kind_targets as (
     select
-        ticket_id,
+        channel,
+        priority,
         {%- for metric in metrics %}
             max(case when metric = '{{ metric }}' then target_minutes end)
                 as {{ metric }}_target_minutes,
@@ -101,7 +111,22 @@ ticket_targets as (
         {%- endfor %}
     from matched_targets
     where match_rank = 1
-    group by ticket_id
+    group by channel, priority
+),
+
+ticket_targets as (
+    select
+        scheduled_tickets.ticket_id,
+        {%- for metric in metrics %}
+            kind_targets.{{ metric }}_target_minutes,
+            kind_targets.{{ metric }}_sla_clock
+            {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from scheduled_tickets
+    inner join kind_targets
+        on
+            scheduled_tickets.channel = kind_targets.channel
+            and scheduled_tickets.priority is not distinct from kind_targets.priority
 ),
 
 {# Business seconds on the cumulative clock at creation, first response and
