@@ -112,7 +112,7 @@
         missing fields are then reported as missing), which the reader only
         allows together with quoted line breaks when it reads sequentially. -#}
     {%- if file.lower().endswith('.parquet') -%}
-        read_parquet('{{ file | replace("'", "''") }}')
+        read_parquet('{{ file | replace("'", "''") }}', file_row_number = true)
     {%- else -%}
         read_csv(
             '{{ file | replace("'", "''") }}',
@@ -189,14 +189,21 @@
         {% endif %}
     {% endfor %}
     {% set record_fields = [] %}
-    {% for name in names if name != 'ordinality' %}
+    {% for name in names if name not in ('ordinality', 'file_row_number') %}
         {% do record_fields.append(
             "'" ~ name | replace("'", "''") ~ "', \"" ~ name | replace('"', '""') ~ '"') %}
     {% endfor %}
+    {#- Row numbers count from 1: a Parquet file's own row index (which
+        lets the file be read in parallel), a CSV file's reading order. -#}
+    {% if file.lower().endswith('.parquet') %}
+        {% set row_number, from_reader = 'file_row_number + 1', reader %}
+    {% else %}
+        {% set row_number, from_reader = 'ordinality', reader ~ ' with ordinality' %}
+    {% endif %}
     {{ return(
         'select ' ~ projections | join(', ')
         ~ ", '" ~ file | replace("'", "''") ~ "' as _source_file"
-        ~ ', cast(ordinality as bigint) as _source_row_number'
+        ~ ', cast(' ~ row_number ~ ' as bigint) as _source_row_number'
         ~ ', cast(json_object(' ~ record_fields | join(', ') ~ ') as varchar) as _raw_record'
-        ~ ' from ' ~ reader ~ ' with ordinality') }}
+        ~ ' from ' ~ from_reader) }}
 {% endmacro %}
