@@ -57,10 +57,25 @@ checked as (
     from typed
 ),
 
+{# The texts as read, their normalised keys and the parse results before
+   defaults stay in the CTEs above: raw_record keeps the row as read. #}
 final as (
     select
-        checked.*,
-        {{ load_batch() }} as load_batch
+        checked.source_file,
+        checked.source_row_number,
+        checked.response_id,
+        checked.ticket_id,
+        checked.respondent_email,
+        checked.survey_type_label,
+        checked.comment,
+        checked.survey_type,
+        checked.score,
+        checked.responded_at,
+        checked.customer_id,
+        checked.rejection_reasons,
+        checked.rejection_details,
+        {{ load_batch() }} as load_batch,
+        checked.raw_record
     from checked
 )
 

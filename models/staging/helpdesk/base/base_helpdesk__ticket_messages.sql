@@ -58,10 +58,22 @@ labelled as (
         on typed.author_role_key = role_labels.label
 ),
 
+{# The texts as read, their normalised keys and the parse results before
+   defaults stay in the CTEs above: raw_record keeps the row as read. #}
 final as (
     select
-        labelled.*,
-        {{ load_batch() }} as load_batch
+        labelled.source_file,
+        labelled.source_row_number,
+        labelled.message_id,
+        labelled.ticket_id,
+        labelled.author_role_label,
+        labelled.created_at,
+        labelled.author_role,
+        labelled.is_public,
+        labelled.rejection_reasons,
+        labelled.rejection_details,
+        {{ load_batch() }} as load_batch,
+        labelled.raw_record
     from labelled
 )
 

@@ -50,10 +50,20 @@ labelled as (
         on typed.status_key = status_labels.label
 ),
 
+{# The texts as read, their normalised keys and the parse results before
+   defaults stay in the CTEs above: raw_record keeps the row as read. #}
 final as (
     select
-        labelled.*,
-        {{ load_batch() }} as load_batch
+        labelled.source_file,
+        labelled.source_row_number,
+        labelled.ticket_id,
+        labelled.status_label,
+        labelled.changed_at,
+        labelled.status,
+        labelled.rejection_reasons,
+        labelled.rejection_details,
+        {{ load_batch() }} as load_batch,
+        labelled.raw_record
     from labelled
 )
 

@@ -89,10 +89,33 @@ labelled as (
         on typed.status_key = status_labels.label
 ),
 
+{# The texts as read, their normalised keys and the parse results before
+   defaults stay in the CTEs above: raw_record keeps the row as read. #}
 final as (
     select
-        labelled.*,
-        {{ load_batch() }} as load_batch
+        labelled.source_file,
+        labelled.source_row_number,
+        labelled.ticket_id,
+        labelled.channel_label,
+        labelled.status_label,
+        labelled.requester_email,
+        labelled.assignee_id,
+        labelled.team,
+        labelled.category,
+        labelled.priority,
+        labelled.tags,
+        labelled.reopen_count,
+        labelled.created_at,
+        labelled.updated_at,
+        labelled.solved_at,
+        labelled.channel,
+        labelled.status,
+        labelled.is_escalated,
+        labelled.customer_id,
+        labelled.rejection_reasons,
+        labelled.rejection_details,
+        {{ load_batch() }} as load_batch,
+        labelled.raw_record
     from labelled
 )
 

@@ -62,10 +62,25 @@ checked as (
     from typed
 ),
 
+{# The texts as read, their normalised keys and the parse results before
+   defaults stay in the CTEs above: raw_record keeps the row as read. #}
 final as (
     select
-        checked.*,
-        {{ load_batch() }} as load_batch
+        checked.source_file,
+        checked.source_row_number,
+        checked.order_id,
+        checked.customer_email,
+        checked.currency,
+        checked.financial_status,
+        checked.total_amount,
+        checked.created_at,
+        checked.cancelled_at,
+        checked.customer_id,
+        checked.is_test,
+        checked.rejection_reasons,
+        checked.rejection_details,
+        {{ load_batch() }} as load_batch,
+        checked.raw_record
     from checked
 )
 
