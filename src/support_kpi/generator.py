@@ -22,7 +22,8 @@ from pathlib import Path
 import duckdb
 
 FORMATS = ("csv", "parquet")
-MAX_TICKETS = 9_999_999
+# Ids are zero-padded to 7 digits (8 for orders) and grow longer past them.
+MAX_TICKETS = 100_000_000
 MIN_DAYS = 14
 
 ProgressCallback = Callable[[str, int, float], None]
@@ -428,7 +429,7 @@ d AS (
 )
 SELECT
     n,
-    'TCK-' || lpad(CAST(n AS VARCHAR), 7, '0') AS ticket_id,
+    'TCK-' || printf('%07d', n) AS ticket_id,
     created,
     cust,
     category,
@@ -896,7 +897,7 @@ al AS (
     SELECT * FROM nps
 )
 SELECT
-    'RSP-' || lpad(CAST(row_number() OVER (ORDER BY responded, kind, key) AS VARCHAR), 7, '0')
+    'RSP-' || printf('%07d', row_number() OVER (ORDER BY responded, kind, key))
         AS response_id,
     kind,
     CASE WHEN u('stype', key, kind = 'nps') < 0.7 THEN kind ELSE upper(kind) END AS survey_type,
@@ -987,7 +988,7 @@ o AS (
     WHERE created <= {p.t_end - 60}
 )
 SELECT
-    'ORD-' || lpad(CAST(row_number() OVER (ORDER BY created, cust, j) AS VARCHAR), 8, '0')
+    'ORD-' || printf('%08d', row_number() OVER (ORDER BY created, cust, j))
         AS order_id,
     'customer' || cust || '@example.com' AS email,
     created,
@@ -1060,9 +1061,9 @@ def _select_messages(p: _Params, fmt: str, file_no: int) -> str:
     in_file = f"created < {half}" if file_no == 1 else f"created >= {half}"
     return f"""
 SELECT
-    'MSG-' || lpad(CAST(n AS VARCHAR), 7, '0') || '-' || lpad(CAST(seq AS VARCHAR), 2, '0')
+    'MSG-' || printf('%07d', n) || '-' || lpad(CAST(seq AS VARCHAR), 2, '0')
         AS message_id,
-    'TCK-' || lpad(CAST(n AS VARCHAR), 7, '0') AS ticket_id,
+    'TCK-' || printf('%07d', n) AS ticket_id,
     {created} AS created_at,
     CASE WHEN kind = 0 THEN {roles["customer"]} WHEN kind = 1 THEN {roles["bot"]}
         ELSE {roles["agent"]} END AS author_role,
@@ -1087,7 +1088,7 @@ WITH rows AS (
     SELECT n, ts, status FROM status_changes WHERE u('scdup', n, ts) < {CHANGE_DUPLICATES!r}
 )
 SELECT
-    'TCK-' || lpad(CAST(n AS VARCHAR), 7, '0') AS ticket_id,
+    'TCK-' || printf('%07d', n) AS ticket_id,
     {ts}(ts) AS changed_at,
     CASE status {labels} END AS status
 FROM rows
