@@ -128,10 +128,11 @@ span_day_bounds as (
         ) as first_day,
         case
             when covering_spans.covered_until > as_of.as_of_at then calendar_bounds.last_date
-            else least(
-                {{ add_days(-1, to_reporting_date('covering_spans.covered_until')) }},
-                calendar_bounds.last_date
-            )
+            else
+                least(
+                    {{ add_days(-1, to_reporting_date('covering_spans.covered_until')) }},
+                    calendar_bounds.last_date
+                )
         end as last_day
     from covering_spans
     cross join calendar_bounds
@@ -141,14 +142,17 @@ span_day_bounds as (
 span_day_ranges as (
     select
         *,
-        {{ dbt.datediff('first_day', 'last_day', 'day') }} as last_day_offset
+        {{ dbt.datediff('first_day', 'last_day', 'day') }}
+            as last_day_offset
     from span_day_bounds
     where last_day >= first_day
 ),
 
 {# Ranges lie within the calendar, so its length bounds the offsets. #}
 day_offsets as (
-    select {{ dbt.datediff('calendar_bounds.first_date', 'days.calendar_date', 'day') }} as n
+    select
+        {{ dbt.datediff('calendar_bounds.first_date', 'days.calendar_date', 'day') }}
+            as n
     from days
     cross join calendar_bounds
 ),
@@ -162,7 +166,7 @@ span_days as (
         {{ add_days('day_offsets.n', 'span_day_ranges.first_day') }} as backlog_date
     from span_day_ranges
     inner join day_offsets
-        on day_offsets.n <= span_day_ranges.last_day_offset
+        on span_day_ranges.last_day_offset >= day_offsets.n
 ),
 
 {%- set next_midnight = dbt.cast(add_days(1, 'days.calendar_date'), dbt.type_timestamp()) %}
