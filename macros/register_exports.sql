@@ -136,6 +136,10 @@
     {% endif %}
     {% set described = run_query('describe select * from ' ~ support_kpi.export_file_reader(file)) %}
     {% set names = described.columns[0].values() | list %}
+    {% if file.lower().endswith('.parquet') and names[-1:] == ['file_row_number'] %}
+        {#- The reader's own row index comes last; it is not the file's. -#}
+        {% set names = names[:-1] %}
+    {% endif %}
     {% if not file.lower().endswith('.parquet') %}
         {#- The reader renames a repeated header (x, x_1); read the first line
             as data to see the names as written. -#}
@@ -189,7 +193,7 @@
         {% endif %}
     {% endfor %}
     {% set record_fields = [] %}
-    {% for name in names if name not in ('ordinality', 'file_row_number') %}
+    {% for name in names %}
         {% do record_fields.append(
             "'" ~ name | replace("'", "''") ~ "', \"" ~ name | replace('"', '""') ~ '"') %}
     {% endfor %}

@@ -144,13 +144,28 @@ def _not_null(g: Any, column: str, mostly: float = 1.0) -> Any:
     return g.x.ExpectColumnValuesToNotBeNull(column=column, mostly=mostly)
 
 
-def _parses(g: Any, text_column: str, parsed_column: str) -> Any:
-    """Rows with a raw timestamp text have a parsed timestamp."""
+def _parses(g: Any, parsed_column: str) -> Any:
+    """Rows with a timestamp text have a parsed timestamp."""
     return g.x.ExpectColumnValuesToNotBeNull(
         column=parsed_column,
         mostly=RAW_MOSTLY,
-        row_condition=g.Column(text_column).is_not_null(),
+        row_condition=g.Column(_given(parsed_column)).is_not_null(),
     )
+
+
+def _given(parsed_column: str) -> str:
+    return f"{parsed_column}_given"
+
+
+def _given_column(parsed_column: str) -> tuple[str, str, tuple[str, ...]]:
+    """A derived column, 1 where the row had a text for `parsed_column` and
+    null where it had none: the base models keep the parse result and, for a
+    text that did not parse, the reason code unparseable_<column>."""
+    sql = (
+        f"case when {parsed_column} is not null"
+        f" or rejection_reasons like '%unparseable_{parsed_column}%' then 1 end"
+    )
+    return (_given(parsed_column), sql, (parsed_column, "rejection_reasons"))
 
 
 def _accepted(g: Any) -> Any:
@@ -158,12 +173,12 @@ def _accepted(g: Any) -> Any:
 
 
 def _raw_tickets(g: Any) -> list[Any]:
-    required = ["ticket_id", "created_at_text", "updated_at_text", "channel_label", "status_label"]
+    required = ["ticket_id", "created_at", "updated_at", "channel_label", "status_label"]
     return [
         _columns_present(g, required),
         _not_null(g, "ticket_id", RAW_MOSTLY),
-        _parses(g, "created_at_text", "created_at"),
-        _parses(g, "updated_at_text", "updated_at"),
+        _parses(g, "created_at"),
+        _parses(g, "updated_at"),
         g.x.ExpectColumnValuesToBeInSet(column="channel", value_set=CHANNELS),
         g.x.ExpectColumnValuesToNotBeInSet(
             column="channel", value_set=["other"], mostly=RAW_MOSTLY
@@ -174,23 +189,23 @@ def _raw_tickets(g: Any) -> list[Any]:
 
 
 def _raw_ticket_messages(g: Any) -> list[Any]:
-    required = ["message_id", "ticket_id", "created_at_text", "author_role_label"]
+    required = ["message_id", "ticket_id", "created_at", "author_role_label"]
     return [
         _columns_present(g, required),
         _not_null(g, "message_id", RAW_MOSTLY),
         _not_null(g, "ticket_id", RAW_MOSTLY),
-        _parses(g, "created_at_text", "created_at"),
+        _parses(g, "created_at"),
         g.x.ExpectColumnValuesToBeInSet(column="author_role", value_set=AUTHOR_ROLES),
         _accepted(g),
     ]
 
 
 def _raw_surveys(g: Any) -> list[Any]:
-    required = ["response_id", "survey_type_label", "score_text", "responded_at_text"]
+    required = ["response_id", "survey_type_label", "score", "responded_at"]
     return [
         _columns_present(g, required),
         _not_null(g, "response_id", RAW_MOSTLY),
-        _parses(g, "responded_at_text", "responded_at"),
+        _parses(g, "responded_at"),
         g.x.ExpectColumnValuesToBeInSet(
             column="survey_type", value_set=SURVEY_TYPES, mostly=RAW_MOSTLY
         ),
@@ -215,18 +230,18 @@ def _raw_surveys(g: Any) -> list[Any]:
 
 def _raw_orders(g: Any) -> list[Any]:
     return [
-        _columns_present(g, ["order_id", "customer_email", "created_at_text"]),
+        _columns_present(g, ["order_id", "customer_email", "created_at"]),
         _not_null(g, "order_id", RAW_MOSTLY),
-        _parses(g, "created_at_text", "created_at"),
+        _parses(g, "created_at"),
         _accepted(g),
     ]
 
 
 def _raw_ticket_status_changes(g: Any) -> list[Any]:
     return [
-        _columns_present(g, ["ticket_id", "status_label", "changed_at_text"]),
+        _columns_present(g, ["ticket_id", "status_label", "changed_at"]),
         _not_null(g, "ticket_id", RAW_MOSTLY),
-        _parses(g, "changed_at_text", "changed_at"),
+        _parses(g, "changed_at"),
         g.x.ExpectColumnValuesToBeInSet(column="status", value_set=STATUSES),
         _accepted(g),
     ]
@@ -296,8 +311,6 @@ SUITES: tuple[SuiteSpec, ...] = (
         f"{_RAW}.base_helpdesk__tickets",
         (
             "ticket_id",
-            "created_at_text",
-            "updated_at_text",
             "channel_label",
             "status_label",
             "created_at",
@@ -307,6 +320,7 @@ SUITES: tuple[SuiteSpec, ...] = (
             "rejection_reasons",
         ),
         _raw_tickets,
+        derived=(_given_column("created_at"), _given_column("updated_at")),
     ),
     SuiteSpec(
         "raw_ticket_messages",
@@ -314,13 +328,13 @@ SUITES: tuple[SuiteSpec, ...] = (
         (
             "message_id",
             "ticket_id",
-            "created_at_text",
             "author_role_label",
             "created_at",
             "author_role",
             "rejection_reasons",
         ),
         _raw_ticket_messages,
+        derived=(_given_column("created_at"),),
     ),
     SuiteSpec(
         "raw_surveys",
@@ -328,20 +342,20 @@ SUITES: tuple[SuiteSpec, ...] = (
         (
             "response_id",
             "survey_type_label",
-            "score_text",
-            "responded_at_text",
             "survey_type",
             "score",
             "responded_at",
             "rejection_reasons",
         ),
         _raw_surveys,
+        derived=(_given_column("responded_at"),),
     ),
     SuiteSpec(
         "raw_orders",
         f"{_RAW}.base_shop__orders",
-        ("order_id", "customer_email", "created_at_text", "created_at", "rejection_reasons"),
+        ("order_id", "customer_email", "created_at", "rejection_reasons"),
         _raw_orders,
+        derived=(_given_column("created_at"),),
     ),
     SuiteSpec(
         "raw_ticket_status_changes",
@@ -349,12 +363,12 @@ SUITES: tuple[SuiteSpec, ...] = (
         (
             "ticket_id",
             "status_label",
-            "changed_at_text",
             "changed_at",
             "status",
             "rejection_reasons",
         ),
         _raw_ticket_status_changes,
+        derived=(_given_column("changed_at"),),
         skip_when_empty=True,
     ),
     SuiteSpec(

@@ -139,3 +139,36 @@ def test_missing_relation_is_named(tmp_path: Path, capsys: pytest.CaptureFixture
     assert message.startswith(f"error: warehouse {partial} lacks relation ")
     assert "main.service_kpis" in message
     assert message.endswith("(run `make build` first)")
+
+
+def test_unparsed_timestamps_beyond_the_tolerance_fail_the_raw_suite(
+    built_warehouse: Path, tmp_path: Path
+):
+    # One message in ten as if its created_at text had not parsed: the base
+    # model keeps no parse result and the reason code, as it does for such rows.
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built_warehouse, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute(
+            "update main_staging.base_helpdesk__ticket_messages"
+            " set created_at = null, rejection_reasons = 'unparseable_created_at'"
+            " where source_row_number % 10 = 0"
+        )
+        (unparsed,) = con.execute(
+            "select count(*) from main_staging.base_helpdesk__ticket_messages"
+            " where created_at is null"
+        ).fetchone()
+    finally:
+        con.close()
+
+    report = validate(copy, tmp_path / "docs")
+
+    assert set(report.failed_expectations) == {
+        "raw_ticket_messages: expect_column_values_to_not_be_null("
+        "created_at where created_at_given IS NOT NULL)",
+        "raw_ticket_messages: expect_column_values_to_be_null(rejection_reasons)",
+    }
+    (suite,) = [suite for suite in report.suites if suite.name == "raw_ticket_messages"]
+    (parse_failure,) = [f for f in suite.failed if "created_at" in f.name]
+    assert parse_failure.unexpected_count == unparsed

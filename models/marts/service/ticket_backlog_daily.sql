@@ -111,8 +111,10 @@ calendar_bounds as (
 
 {# The days whose snapshot a span may cover: from the day it starts (the
    day before when it starts at midnight) to the day before it ends, or to
-   the as-of date when it lasts past as_of. The bounds are generous by a
-   second; the exact test comes with the snapshots. Listing the days with a
+   the as-of date when it lasts past as_of. The start is taken two hours
+   early, for a zone whose clocks go back over midnight (the repeated
+   midnight is read as its later instant); the exact test comes with the
+   snapshots. Listing the days with a
    day offset keeps the join to the snapshots an equality, instead of
    pairing every span with every later day, and a span that starts and
    ends between two midnights lists none. #}
@@ -123,7 +125,7 @@ span_day_bounds as (
         covering_spans.started_at,
         covering_spans.covered_until,
         greatest(
-            {{ to_reporting_date(dbt.dateadd('second', -1, 'covering_spans.started_at')) }},
+            {{ to_reporting_date(dbt.dateadd('hour', -2, 'covering_spans.started_at')) }},
             calendar_bounds.first_date
         ) as first_day,
         case
