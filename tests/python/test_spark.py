@@ -34,9 +34,9 @@ import pytest
 import yaml
 
 from conftest import PROJECT_DIR, assert_ok, run_dbt
-from mart_comparison import compare_mart, marts_from_manifest, read_duckdb, values_agree
+from mart_comparison import compare_mart, marts_from_manifest, read_duckdb
+from parsing_parity import PARSED, TIMESTAMPS, UNICODE_CASES, corpus, differences
 from support_kpi.load_spark import SPARK_DIR_ENV, spark_conf
-from test_postgres import PARSED, TIMESTAMPS, UNICODE_CASES, _corpus
 
 SAMPLE = (PROJECT_DIR / "data" / "sample_exports").resolve()
 SUPPORT_KPI = Path(sys.executable).with_name("support-kpi")
@@ -168,7 +168,7 @@ def test_marts_agree_with_duckdb(builds):
 def test_parsing_macros_agree_value_by_value(builds):
     """Every parsing macro gives DuckDB's value on Spark, hostile text included."""
     spark, duck_dir = builds
-    values = sorted(set(_corpus(spark.work_dir / "raw")) | set(UNICODE_CASES) | set(EMAILS))
+    values = sorted(set(corpus(spark.work_dir / "raw")) | set(UNICODE_CASES) | set(EMAILS))
     assert len(values) > 5000
     parity_input = spark.work_dir / "parity_input.parquet"
     with duckdb.connect() as connection:
@@ -211,13 +211,8 @@ def test_parsing_macros_agree_value_by_value(builds):
         duck_rows = connection.execute(
             f"select id, {duck_outer} from ({duck_compiled.stdout}) as parsed order by id"
         ).fetchall()
-    differences = [
-        f"{name}({values[duck_row[0]]!r}): duckdb {left!r}, spark {right!r}"
-        for duck_row, spark_row in zip(duck_rows, spark_rows, strict=True)
-        for name, left, right in zip(MACROS, duck_row[1:], spark_row[1:], strict=True)
-        if not (left == right if name in TIMESTAMPS else values_agree(left, right, 0.0))
-    ]
-    assert not differences, f"{len(differences)} differences:\n" + "\n".join(differences[:40])
+    found = differences(MACROS, values, duck_rows, spark_rows, "spark")
+    assert not found, f"{len(found)} differences:\n" + "\n".join(found[:40])
 
 
 def test_profile_repeats_the_loader_session_settings():
