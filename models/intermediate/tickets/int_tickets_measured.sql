@@ -47,25 +47,20 @@ contacts as (
     select * from {{ ref('int_tickets_contacts_sequenced') }}
 ),
 
-{# Solves and reopens counted from the status history, where there is one. #}
-histories as (
+{# Solves and reopens are counted from the status history, where there is one. #}
+history_marks as (
     select
         ticket_id,
-        sum(
-            case
-                when status = 'solved' and coalesce(previous_status, '') <> 'solved' then 1 else 0
-            end
-        ) as history_solve_count,
-        sum(
-            case
-                when status in ('new', 'open', 'pending', 'hold')
-                    and previous_status in ('solved', 'closed') then 1
-                else 0
-            end
-        ) as history_reopen_count
+        case
+            when status = 'solved' and coalesce(previous_status, '') <> 'solved' then 1 else 0
+        end as solve_mark,
+        case
+            when status in ('new', 'open', 'pending', 'hold')
+                and previous_status in ('solved', 'closed') then 1
+            else 0
+        end as reopen_mark
     from {{ ref('int_ticket_status_spans') }}
     where {{ in_changed_tickets() }}
-    group by ticket_id
 ),
 
 ranked_responses as (
@@ -86,13 +81,98 @@ ranked_responses as (
         and {{ in_changed_tickets() }}
 ),
 
-ticket_scores as (
+{# What replies, contacts, ratings and the status history say of a ticket:
+   one branch per source, its columns null in the other branches, folded
+   into one row per ticket by one aggregate. An aggregate and a single join
+   spill to disk under a memory limit; four hash joins probed together do
+   not. Each source has at most one row per ticket, except the history,
+   whose marks are summed. #}
+{%- set null_timestamp = 'cast(null as ' ~ dbt.type_timestamp() ~ ')' %}
+{%- set null_int = 'cast(null as ' ~ dbt.type_int() ~ ')' %}
+{%- set null_bigint = 'cast(null as ' ~ dbt.type_bigint() ~ ')' %}
+ticket_signals as (
     select
         ticket_id,
-        max(case when survey_type = 'csat' then score end) as csat_score,
-        max(case when survey_type = 'nps' then score end) as nps_score
+        first_responded_at,
+        last_customer_message_at,
+        cast(agent_reply_count as {{ dbt.type_int() }}) as agent_reply_count,
+        cast(bot_message_count as {{ dbt.type_int() }}) as bot_message_count,
+        cast(answered_customer_turns as {{ dbt.type_int() }}) as answered_customer_turns,
+        cast(customer_wait_seconds as {{ dbt.type_bigint() }}) as customer_wait_seconds,
+        {{ null_int }} as repeat_contact_mark,
+        {{ null_int }} as followed_by_repeat_mark,
+        {{ null_int }} as csat_score,
+        {{ null_int }} as nps_score,
+        {{ null_int }} as solve_mark,
+        {{ null_int }} as reopen_mark
+    from replies
+    union all
+    select
+        ticket_id,
+        {{ null_timestamp }},
+        {{ null_timestamp }},
+        {{ null_int }},
+        {{ null_int }},
+        {{ null_int }},
+        {{ null_bigint }},
+        case when is_repeat_contact then 1 else 0 end,
+        case when is_followed_by_repeat_contact then 1 else 0 end,
+        {{ null_int }},
+        {{ null_int }},
+        {{ null_int }},
+        {{ null_int }}
+    from contacts
+    union all
+    select
+        ticket_id,
+        {{ null_timestamp }},
+        {{ null_timestamp }},
+        {{ null_int }},
+        {{ null_int }},
+        {{ null_int }},
+        {{ null_bigint }},
+        {{ null_int }},
+        {{ null_int }},
+        case when survey_type = 'csat' then score end,
+        case when survey_type = 'nps' then score end,
+        {{ null_int }},
+        {{ null_int }}
     from ranked_responses
     where response_rank = 1
+    union all
+    select
+        ticket_id,
+        {{ null_timestamp }},
+        {{ null_timestamp }},
+        {{ null_int }},
+        {{ null_int }},
+        {{ null_int }},
+        {{ null_bigint }},
+        {{ null_int }},
+        {{ null_int }},
+        {{ null_int }},
+        {{ null_int }},
+        solve_mark,
+        reopen_mark
+    from history_marks
+),
+
+signals as (
+    select
+        ticket_id,
+        max(first_responded_at) as first_responded_at,
+        max(last_customer_message_at) as last_customer_message_at,
+        max(agent_reply_count) as agent_reply_count,
+        max(bot_message_count) as bot_message_count,
+        max(answered_customer_turns) as answered_customer_turns,
+        max(customer_wait_seconds) as customer_wait_seconds,
+        max(repeat_contact_mark) as repeat_contact_mark,
+        max(followed_by_repeat_mark) as followed_by_repeat_mark,
+        max(csat_score) as csat_score,
+        max(nps_score) as nps_score,
+        sum(solve_mark) as history_solve_count,
+        sum(reopen_mark) as history_reopen_count
+    from ticket_signals
     group by ticket_id
 ),
 
@@ -109,42 +189,36 @@ joined as (
             else tickets.assignee_id
         end as agent_id,
         tickets.status,
-        {{ minutes_between('tickets.created_at', 'replies.first_responded_at') }}
+        {{ minutes_between('tickets.created_at', 'signals.first_responded_at') }}
             as first_response_minutes,
-        coalesce(replies.agent_reply_count, 0) as agent_reply_count,
-        coalesce(replies.bot_message_count, 0) as bot_message_count,
-        coalesce(replies.answered_customer_turns, 0) as answered_customer_turns,
-        coalesce(replies.customer_wait_seconds, 0) as customer_wait_seconds,
+        coalesce(signals.agent_reply_count, 0) as agent_reply_count,
+        coalesce(signals.bot_message_count, 0) as bot_message_count,
+        coalesce(signals.answered_customer_turns, 0) as answered_customer_turns,
+        coalesce(signals.customer_wait_seconds, 0) as customer_wait_seconds,
         case
             when tickets.is_solved
                 then {{ minutes_between('tickets.created_at', 'tickets.solved_at') }}
         end as resolution_minutes,
-        ticket_scores.csat_score,
-        ticket_scores.nps_score,
+        signals.csat_score,
+        signals.nps_score,
         tickets.is_solved,
-        tickets.is_solved and coalesce(replies.agent_reply_count, 0) = 1 as is_one_touch,
-        tickets.is_solved and coalesce(replies.agent_reply_count, 0) = 0 as is_self_served,
-        histories.history_solve_count,
-        histories.history_reopen_count,
+        tickets.is_solved and coalesce(signals.agent_reply_count, 0) = 1 as is_one_touch,
+        tickets.is_solved and coalesce(signals.agent_reply_count, 0) = 0 as is_self_served,
+        signals.history_solve_count,
+        signals.history_reopen_count,
         tickets.reopen_count > 0
-        or coalesce(replies.last_customer_message_at > tickets.solved_at, false)
-        or coalesce(histories.history_reopen_count > 0, false) as is_reopened,
+        or coalesce(signals.last_customer_message_at > tickets.solved_at, false)
+        or coalesce(signals.history_reopen_count > 0, false) as is_reopened,
         tickets.is_abandoned,
         tickets.is_escalated,
-        coalesce(contacts.is_repeat_contact, false) as is_repeat_contact,
-        coalesce(contacts.is_followed_by_repeat_contact, false) as is_followed_by_repeat_contact,
+        coalesce(signals.repeat_contact_mark = 1, false) as is_repeat_contact,
+        coalesce(signals.followed_by_repeat_mark = 1, false) as is_followed_by_repeat_contact,
         tickets.created_at,
-        replies.first_responded_at,
+        signals.first_responded_at,
         tickets.solved_at
     from tickets
-    left join replies
-        on tickets.ticket_id = replies.ticket_id
-    left join contacts
-        on tickets.ticket_id = contacts.ticket_id
-    left join ticket_scores
-        on tickets.ticket_id = ticket_scores.ticket_id
-    left join histories
-        on tickets.ticket_id = histories.ticket_id
+    left join signals
+        on tickets.ticket_id = signals.ticket_id
 ),
 
 final as (
