@@ -109,49 +109,49 @@ ticket_signals as (
     union all
     select
         ticket_id,
-        {{ null_timestamp }},
-        {{ null_timestamp }},
-        {{ null_int }},
-        {{ null_int }},
-        {{ null_int }},
-        {{ null_bigint }},
-        case when is_repeat_contact then 1 else 0 end,
-        case when is_followed_by_repeat_contact then 1 else 0 end,
-        {{ null_int }},
-        {{ null_int }},
-        {{ null_int }},
-        {{ null_int }}
+        {{ null_timestamp }} as first_responded_at,
+        {{ null_timestamp }} as last_customer_message_at,
+        {{ null_int }} as agent_reply_count,
+        {{ null_int }} as bot_message_count,
+        {{ null_int }} as answered_customer_turns,
+        {{ null_bigint }} as customer_wait_seconds,
+        case when is_repeat_contact then 1 else 0 end as repeat_contact_mark,
+        case when is_followed_by_repeat_contact then 1 else 0 end as followed_by_repeat_mark,
+        {{ null_int }} as csat_score,
+        {{ null_int }} as nps_score,
+        {{ null_int }} as solve_mark,
+        {{ null_int }} as reopen_mark
     from contacts
     union all
     select
         ticket_id,
-        {{ null_timestamp }},
-        {{ null_timestamp }},
-        {{ null_int }},
-        {{ null_int }},
-        {{ null_int }},
-        {{ null_bigint }},
-        {{ null_int }},
-        {{ null_int }},
-        case when survey_type = 'csat' then score end,
-        case when survey_type = 'nps' then score end,
-        {{ null_int }},
-        {{ null_int }}
+        {{ null_timestamp }} as first_responded_at,
+        {{ null_timestamp }} as last_customer_message_at,
+        {{ null_int }} as agent_reply_count,
+        {{ null_int }} as bot_message_count,
+        {{ null_int }} as answered_customer_turns,
+        {{ null_bigint }} as customer_wait_seconds,
+        {{ null_int }} as repeat_contact_mark,
+        {{ null_int }} as followed_by_repeat_mark,
+        case when survey_type = 'csat' then score end as csat_score,
+        case when survey_type = 'nps' then score end as nps_score,
+        {{ null_int }} as solve_mark,
+        {{ null_int }} as reopen_mark
     from ranked_responses
     where response_rank = 1
     union all
     select
         ticket_id,
-        {{ null_timestamp }},
-        {{ null_timestamp }},
-        {{ null_int }},
-        {{ null_int }},
-        {{ null_int }},
-        {{ null_bigint }},
-        {{ null_int }},
-        {{ null_int }},
-        {{ null_int }},
-        {{ null_int }},
+        {{ null_timestamp }} as first_responded_at,
+        {{ null_timestamp }} as last_customer_message_at,
+        {{ null_int }} as agent_reply_count,
+        {{ null_int }} as bot_message_count,
+        {{ null_int }} as answered_customer_turns,
+        {{ null_bigint }} as customer_wait_seconds,
+        {{ null_int }} as repeat_contact_mark,
+        {{ null_int }} as followed_by_repeat_mark,
+        {{ null_int }} as csat_score,
+        {{ null_int }} as nps_score,
         solve_mark,
         reopen_mark
     from history_marks
