@@ -30,15 +30,13 @@ graded_groups as (
     select distinct channel_group from thresholds
 ),
 
-met_bounds as (
+{# The best tier met is the highest rank among the bounds that hold, one
+   aggregate per ticket (tiers are unique per group and rank). #}
+best_ranks as (
     select
         tickets.ticket_id,
-        thresholds.service_level_rank,
-        thresholds.service_level,
-        row_number() over (
-            partition by tickets.ticket_id
-            order by thresholds.service_level_rank desc
-        ) as tier_order
+        channels.channel_group,
+        max(thresholds.service_level_rank) as service_level_rank
     from tickets
     inner join channels
         on tickets.channel = channels.channel
@@ -50,15 +48,19 @@ met_bounds as (
             thresholds.is_bound_inclusive
             and tickets.first_response_minutes = thresholds.max_median_first_response_minutes
         )
+    group by tickets.ticket_id, channels.channel_group
 ),
 
 best_tiers as (
     select
-        ticket_id,
-        service_level_rank,
-        service_level
-    from met_bounds
-    where tier_order = 1
+        best_ranks.ticket_id,
+        best_ranks.service_level_rank,
+        thresholds.service_level
+    from best_ranks
+    inner join thresholds
+        on
+            best_ranks.channel_group = thresholds.channel_group
+            and best_ranks.service_level_rank = thresholds.service_level_rank
 ),
 
 final as (
