@@ -828,6 +828,9 @@ def bench_scale(
         "ratio": round(build_models_s / reference_s, 2),
         "ratio_all": None if build_all_s is None else round(build_all_s / reference_s, 2),
         "peak_mib": models.peak_mib,
+        # The settings the profile read from the environment for these builds.
+        "dbt_threads": int(os.environ.get("SUPPORT_KPI_THREADS", "2")),
+        "duckdb_memory_limit": os.environ.get("DUCKDB_MEMORY_LIMIT", "80%"),
         "build_all_peak_mib": None if everything is None else everything.peak_mib,
         "reference_peak_mib": reference.peak_mib,
         "rows_per_s": round(input_rows / build_models_s),
@@ -942,6 +945,8 @@ def format_table(scales: dict[str, dict[str, object]]) -> str:
         ("rows/s (models)", lambda r: r["rows_per_s"]),
         ("incremental_s", lambda r: r["incremental_s"]),
         ("reference = marts", lambda r: r["reference_check"]["ok"]),  # type: ignore[index]
+        ("dbt threads", lambda r: r.get("dbt_threads")),
+        ("DuckDB memory_limit", lambda r: r.get("duckdb_memory_limit")),
     ]
     names = list(scales)
     cells = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -85,6 +86,16 @@ def test_bench_succeeds_and_writes_every_field(bench_run, entry) -> None:
     machine = bench_run["document"]["machine"]
     assert machine["cpu_count"] == os.cpu_count()
     assert machine["versions"]["duckdb"] == duckdb.__version__
+
+
+def test_settings_recorded_are_the_ones_dbt_ran_with(bench_run, entry) -> None:
+    log = (bench_run["work"] / "dbt_build_models.log").read_text(encoding="utf-8")
+    threads = re.search(r"Concurrency: (\d+) threads", log)
+    assert threads is not None
+    assert entry["dbt_threads"] == int(threads.group(1))
+    assert entry["duckdb_memory_limit"] == os.environ.get("DUCKDB_MEMORY_LIMIT", "80%")
+    table = bench.format_table({SCALE: entry})
+    assert re.search(rf"dbt threads\s+{entry['dbt_threads']}\n", table)
 
 
 def test_results_file_is_sorted_json(bench_run) -> None:
