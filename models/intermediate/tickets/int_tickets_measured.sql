@@ -87,74 +87,57 @@ ranked_responses as (
    spill to disk under a memory limit; four hash joins probed together do
    not. Each source has at most one row per ticket, except the history,
    whose marks are summed. #}
-{%- set null_timestamp = 'cast(null as ' ~ dbt.type_timestamp() ~ ')' %}
-{%- set null_int = 'cast(null as ' ~ dbt.type_int() ~ ')' %}
-{%- set null_bigint = 'cast(null as ' ~ dbt.type_bigint() ~ ')' %}
+{%- set signal_columns = [
+    ('first_responded_at', dbt.type_timestamp()),
+    ('last_customer_message_at', dbt.type_timestamp()),
+    ('agent_reply_count', dbt.type_int()),
+    ('bot_message_count', dbt.type_int()),
+    ('answered_customer_turns', dbt.type_int()),
+    ('customer_wait_seconds', dbt.type_bigint()),
+    ('repeat_contact_mark', dbt.type_int()),
+    ('followed_by_repeat_mark', dbt.type_int()),
+    ('csat_score', dbt.type_int()),
+    ('nps_score', dbt.type_int()),
+    ('solve_mark', dbt.type_int()),
+    ('reopen_mark', dbt.type_int()),
+] %}
+{%- set signal_sources = [
+    ('replies', none, {
+        'first_responded_at': 'first_responded_at',
+        'last_customer_message_at': 'last_customer_message_at',
+        'agent_reply_count': 'agent_reply_count',
+        'bot_message_count': 'bot_message_count',
+        'answered_customer_turns': 'answered_customer_turns',
+        'customer_wait_seconds': 'customer_wait_seconds',
+    }),
+    ('contacts', none, {
+        'repeat_contact_mark': 'case when is_repeat_contact then 1 else 0 end',
+        'followed_by_repeat_mark': 'case when is_followed_by_repeat_contact then 1 else 0 end',
+    }),
+    ('ranked_responses', 'response_rank = 1', {
+        'csat_score': "case when survey_type = 'csat' then score end",
+        'nps_score': "case when survey_type = 'nps' then score end",
+    }),
+    ('history_marks', none, {'solve_mark': 'solve_mark', 'reopen_mark': 'reopen_mark'}),
+] %}
 ticket_signals as (
-    select
-        ticket_id,
-        first_responded_at,
-        last_customer_message_at,
-        cast(agent_reply_count as {{ dbt.type_int() }}) as agent_reply_count,
-        cast(bot_message_count as {{ dbt.type_int() }}) as bot_message_count,
-        cast(answered_customer_turns as {{ dbt.type_int() }}) as answered_customer_turns,
-        cast(customer_wait_seconds as {{ dbt.type_bigint() }}) as customer_wait_seconds,
-        {{ null_int }} as repeat_contact_mark,
-        {{ null_int }} as followed_by_repeat_mark,
-        {{ null_int }} as csat_score,
-        {{ null_int }} as nps_score,
-        {{ null_int }} as solve_mark,
-        {{ null_int }} as reopen_mark
-    from replies
-    union all
-    select
-        ticket_id,
-        {{ null_timestamp }} as first_responded_at,
-        {{ null_timestamp }} as last_customer_message_at,
-        {{ null_int }} as agent_reply_count,
-        {{ null_int }} as bot_message_count,
-        {{ null_int }} as answered_customer_turns,
-        {{ null_bigint }} as customer_wait_seconds,
-        case when is_repeat_contact then 1 else 0 end as repeat_contact_mark,
-        case when is_followed_by_repeat_contact then 1 else 0 end as followed_by_repeat_mark,
-        {{ null_int }} as csat_score,
-        {{ null_int }} as nps_score,
-        {{ null_int }} as solve_mark,
-        {{ null_int }} as reopen_mark
-    from contacts
-    union all
-    select
-        ticket_id,
-        {{ null_timestamp }} as first_responded_at,
-        {{ null_timestamp }} as last_customer_message_at,
-        {{ null_int }} as agent_reply_count,
-        {{ null_int }} as bot_message_count,
-        {{ null_int }} as answered_customer_turns,
-        {{ null_bigint }} as customer_wait_seconds,
-        {{ null_int }} as repeat_contact_mark,
-        {{ null_int }} as followed_by_repeat_mark,
-        case when survey_type = 'csat' then score end as csat_score,
-        case when survey_type = 'nps' then score end as nps_score,
-        {{ null_int }} as solve_mark,
-        {{ null_int }} as reopen_mark
-    from ranked_responses
-    where response_rank = 1
-    union all
-    select
-        ticket_id,
-        {{ null_timestamp }} as first_responded_at,
-        {{ null_timestamp }} as last_customer_message_at,
-        {{ null_int }} as agent_reply_count,
-        {{ null_int }} as bot_message_count,
-        {{ null_int }} as answered_customer_turns,
-        {{ null_bigint }} as customer_wait_seconds,
-        {{ null_int }} as repeat_contact_mark,
-        {{ null_int }} as followed_by_repeat_mark,
-        {{ null_int }} as csat_score,
-        {{ null_int }} as nps_score,
-        solve_mark,
-        reopen_mark
-    from history_marks
+    {%- for source, condition, values in signal_sources %}
+        {%- set projections = [] %}
+        {%- for column, data_type in signal_columns %}
+            {%- do projections.append(
+                'cast(' ~ values.get(column, 'null') ~ ' as ' ~ data_type ~ ') as ' ~ column) %}
+        {%- endfor %}
+        select
+            ticket_id,
+            {{ projections | join(',\n            ') }}
+        from {{ source }}
+        {%- if condition %}
+            where {{ condition }}
+        {%- endif %}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 signals as (
