@@ -700,6 +700,12 @@ def measure_incremental(
     }
 
 
+def logged_threads(log: Path) -> int | None:
+    """The number of models dbt built at once, from its "Concurrency" line."""
+    found = re.search(r"Concurrency: (\d+) threads", log.read_text(encoding="utf-8"))
+    return int(found.group(1)) if found else None
+
+
 # --- one scale ---------------------------------------------------------------
 
 
@@ -828,9 +834,10 @@ def bench_scale(
         "ratio": round(build_models_s / reference_s, 2),
         "ratio_all": None if build_all_s is None else round(build_all_s / reference_s, 2),
         "peak_mib": models.peak_mib,
-        # The settings the profile read from the environment for these builds.
-        "dbt_threads": int(os.environ.get("SUPPORT_KPI_THREADS", "2")),
-        "duckdb_memory_limit": os.environ.get("DUCKDB_MEMORY_LIMIT", "80%"),
+        # Models built at once, as dbt logged it, and the memory limit asked
+        # for (null: the profile's default).
+        "dbt_threads": logged_threads(models.log),
+        "duckdb_memory_limit": os.environ.get("DUCKDB_MEMORY_LIMIT"),
         "build_all_peak_mib": None if everything is None else everything.peak_mib,
         "reference_peak_mib": reference.peak_mib,
         "rows_per_s": round(input_rows / build_models_s),

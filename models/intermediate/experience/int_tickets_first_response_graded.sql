@@ -31,7 +31,8 @@ graded_groups as (
 ),
 
 {# The best tier met is the highest rank among the bounds that hold, one
-   aggregate per ticket (tiers are unique per group and rank). #}
+   aggregate per ticket; its name is joined back by group and rank, which
+   the seed's unique_combination_of_columns test keeps unique. #}
 best_ranks as (
     select
         tickets.ticket_id,
