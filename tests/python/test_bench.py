@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from conftest import run_dbt
 from support_kpi import bench
 from support_kpi.cli import main
 
@@ -43,7 +44,7 @@ def bench_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     root = tmp_path_factory.mktemp("bench")
     results = root / "results" / "latest.json"
     # Not the profile's defaults, so that the test sees them reach dbt.
-    settings = {"SUPPORT_KPI_THREADS": "1", "DUCKDB_MEMORY_LIMIT": "2GB"}
+    settings = {"SUPPORT_KPI_THREADS": "1", "SUPPORT_KPI_DUCKDB_MEMORY_LIMIT": "2GB"}
     saved = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)
     try:
@@ -108,6 +109,18 @@ def test_settings_recorded_are_the_ones_dbt_ran_with(bench_run, entry) -> None:
     table = bench.format_table({SCALE: entry})
     assert re.search(r"dbt threads\s+1\n", table)
     assert re.search(r"DuckDB memory_limit\s+2GB\n", table)
+
+
+def test_memory_limit_setting_reaches_duckdb(bench_run, monkeypatch) -> None:
+    monkeypatch.setenv("SUPPORT_KPI_DUCKDB_MEMORY_LIMIT", "1GB")
+    shown = run_dbt(
+        ["show", "--inline", "select current_setting('memory_limit') as memory_limit"],
+        warehouse=bench_run["work"] / "warehouse.duckdb",
+        exports=bench_run["exports"],
+        work_dir=bench_run["root"] / "show",
+    )
+    assert shown.returncode == 0, shown.stdout[-2000:]
+    assert "953.6 MiB" in shown.stdout  # 1 GB as DuckDB reports it
 
 
 def test_results_file_is_sorted_json(bench_run) -> None:
