@@ -9,11 +9,13 @@
     {{ return(var('incremental_loads') and target.type == 'duckdb') }}
 {% endmacro %}
 
-{% macro incremental_by(unique_key, per_ticket=false) %}
+{% macro incremental_by(unique_key, per_ticket=false, per_customer=false) %}
     {#- Model config: incremental (delete+insert on unique_key) when daily
         loads are on, a table otherwise. A per-ticket model first drops the
-        rows of every ticket the run recomputes (int_tickets_changed), so a
-        ticket that no longer yields a row loses its old one. -#}
+        rows of every ticket the run recomputes (int_tickets_changed), a
+        per-customer model those of every customer it recomputes
+        (int_customers_changed), so that a ticket or customer that no longer
+        yields a row loses its old one. -#}
     {% if support_kpi.incremental_loads_enabled() %}
         {% set config = {
             'materialized': 'incremental',
@@ -21,11 +23,14 @@
             'incremental_strategy': 'delete+insert',
             'on_schema_change': 'fail',
         } %}
-        {% if per_ticket %}
+        {% for key, changed_model, applies in [
+            ('ticket_id', 'int_tickets_changed', per_ticket),
+            ('customer_id', 'int_customers_changed', per_customer),
+        ] if applies %}
             {% do config.update({'pre_hook':
-                "{% if is_incremental() %}delete from {{ this }} where ticket_id in"
-                ~ " (select ticket_id from {{ ref('int_tickets_changed') }}){% endif %}"}) %}
-        {% endif %}
+                "{% if is_incremental() %}delete from {{ this }} where " ~ key ~ " in"
+                ~ " (select " ~ key ~ " from {{ ref('" ~ changed_model ~ "') }}){% endif %}"}) %}
+        {% endfor %}
         {{ return(config) }}
     {% endif %}
     {{ return({'materialized': 'table'}) }}
@@ -79,18 +84,29 @@
     {%- endif -%}
 {% endmacro %}
 
-{% macro in_changed_tickets(column='ticket_id') %}
-    {#- On an incremental run, keeps the rows of the tickets this run can
-        change (int_tickets_changed); the model must declare
-        `-- depends_on: ref('int_tickets_changed')`. -#}
+{% macro in_changed_rows(changed_model, key, column) %}
+    {#- On an incremental run, keeps the rows whose `column` is among the
+        keys of `changed_model` (int_tickets_changed, int_customers_changed);
+        true on a full build. The model must declare
+        `-- depends_on: ref(changed_model)`. -#}
     {%- if is_incremental() -%}
         {{ column }} in (
-            select changed.ticket_id
-            from {{ ref('int_tickets_changed') }} as changed
+            select changed.{{ key }}
+            from {{ ref(changed_model) }} as changed
         )
     {%- else -%}
         true
     {%- endif -%}
+{% endmacro %}
+
+{% macro in_changed_tickets(column='ticket_id') %}
+    {#- The tickets this run can change (int_tickets_changed). -#}
+    {{ return(support_kpi.in_changed_rows('int_tickets_changed', 'ticket_id', column)) }}
+{% endmacro %}
+
+{% macro in_changed_customers(column='customer_id') %}
+    {#- The customers this run can change (int_customers_changed). -#}
+    {{ return(support_kpi.in_changed_rows('int_customers_changed', 'customer_id', column)) }}
 {% endmacro %}
 
 {% macro prepare_load_state() %}

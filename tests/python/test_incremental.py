@@ -2,10 +2,12 @@
 
 Generated exports are built once in full; then daily exports arrive in the
 same folder (new tickets with their messages and surveys, late updates that
-solve old open tickets, new orders), plus a late survey for an old ticket and
-a ticket created months ago that no earlier export held, and the warehouse is
-updated incrementally after each. A full refresh of a second warehouse on the
-final folder must give byte-for-byte the same marts.
+solve old open tickets, new orders), plus a late survey for an old ticket, a
+ticket created months ago that no earlier export held, and late changes to
+old orders (one cancelled, one moved to another customer, one seen for the
+first time), and the warehouse is updated incrementally after each. A full
+refresh of a second warehouse on the final folder must give byte-for-byte
+the same marts.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ def _add_daily_export(live: Path, scratch: Path) -> list[str]:
 
 
 def _add_late_arrivals(live: Path) -> None:
-    """A CSAT for an old solved ticket, and an old ticket seen for the first time."""
+    """A CSAT for an old solved ticket, an old ticket seen for the first time, and
+    late changes to the two oldest purchases plus an old order seen for the first time."""
     con = duckdb.connect()
     try:
         con.execute("set timezone = 'UTC'")
@@ -99,6 +102,40 @@ def _add_late_arrivals(live: Path) -> None:
             ) to '{live}/ticket_messages_export_late.parquet' (format parquet)
             """
         )
+        orders = f"read_parquet('{live}/orders*.parquet', union_by_name = true)"
+        con.execute(
+            f"""
+            create table old_orders as
+            select *
+            from {orders}
+            where cancelled_at is null and not is_test
+            order by created_at, order_id
+            limit 2
+            """
+        )
+        con.execute(
+            f"""
+            copy (
+                -- the oldest purchase, cancelled late
+                select * replace (created_at + interval 3 day as cancelled_at)
+                from old_orders
+                qualify row_number() over (order by created_at, order_id) = 1
+                union all by name
+                -- the next one, moved to the customer of the old ticket
+                select * replace ('{old[1]}' as customer_email)
+                from old_orders
+                qualify row_number() over (order by created_at, order_id) = 2
+                union all by name
+                -- an order placed months ago, seen for the first time
+                select * replace (
+                    'LATE-ORDER-1' as order_id,
+                    created_at + interval 60 day as created_at
+                )
+                from old_orders
+                qualify row_number() over (order by created_at, order_id) = 1
+            ) to '{live}/orders_export_late.parquet' (format parquet)
+            """
+        )
     finally:
         con.close()
 
@@ -147,8 +184,25 @@ def test_incremental_loads_match_a_full_refresh(tmp_path: Path) -> None:
         old_ticket = connection.execute(
             "select first_response_minutes from main.fct_tickets where ticket_id = 'LATE-OLD-1'"
         ).fetchone()
+        # The late order file was read: the cancelled purchase is gone, the
+        # moved one belongs to the old ticket's customer, the old one is in.
+        late_orders = connection.execute(
+            """
+            select
+                count(*) filter (where staged.is_cancelled and purchases.order_id is null),
+                count(*) filter (where purchases.customer_id = tickets.customer_id),
+                count(*) filter (where purchases.order_id = 'LATE-ORDER-1')
+            from main_staging.stg_shop__orders as staged
+            left join main_intermediate.int_customer_purchases as purchases
+                on staged.order_id = purchases.order_id
+            left join main.fct_tickets as tickets
+                on tickets.ticket_id = 'LATE-OLD-1'
+            where staged.source_file like '%orders_export_late%'
+            """
+        ).fetchone()
     assert late == (2,)
     assert old_ticket == (30.0,)
+    assert late_orders == (1, 1, 1)
     incremental_digests = _digests(incremental)
     assert incremental_digests != first, "the daily exports changed nothing"
     full_digests = _digests(full)

@@ -3,6 +3,10 @@
     var('active_window_days'), the window ending on a day including it);
     overlapping or touching windows merge into one span. -#}
 
+{{ config(**incremental_by(['customer_id', 'span_number'], per_customer=true)) }}
+
+-- depends_on: {{ ref('int_customers_changed') }}
+
 {%- set window_days = var('active_window_days') | int %}
 
 with
@@ -12,6 +16,7 @@ purchase_days as (
         customer_id,
         order_date
     from {{ ref('int_customer_purchases') }}
+    where {{ in_changed_customers() }}
 ),
 
 sequenced as (

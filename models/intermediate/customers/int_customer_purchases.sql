@@ -2,6 +2,10 @@
     not a test) placed by the as-of instant, dated in the reporting time
     zone. -#}
 
+{{ config(**incremental_by('order_id', per_customer=true)) }}
+
+-- depends_on: {{ ref('int_customers_changed') }}
+
 with
 
 orders as (
@@ -16,7 +20,10 @@ purchases as (
         {{ to_reporting_date('orders.created_at') }} as order_date
     from orders
     cross join {{ ref('int_build_as_of') }} as as_of
-    where orders.is_purchase and orders.created_at <= as_of.as_of_at
+    where
+        orders.is_purchase
+        and orders.created_at <= as_of.as_of_at
+        and {{ in_changed_customers('orders.customer_id') }}
 )
 
 select * from purchases

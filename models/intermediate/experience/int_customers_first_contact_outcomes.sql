@@ -8,6 +8,10 @@
     day). Customers whose first contact is too recent are left out, so
     every customer counted had the whole window to come back. -#}
 
+{{ config(**incremental_by('customer_id', per_customer=true)) }}
+
+-- depends_on: {{ ref('int_customers_changed') }}
+
 {%- set window_days = var('repurchase_window_days') | int %}
 
 with
@@ -31,7 +35,7 @@ tickets as (
             order by created_at, ticket_id
         ) as contact_number
     from {{ ref('fct_tickets') }}
-    where customer_id is not null
+    where customer_id is not null and {{ in_changed_customers() }}
 ),
 
 purchases as (
@@ -39,6 +43,7 @@ purchases as (
         customer_id,
         order_date
     from {{ ref('int_customer_purchases') }}
+    where {{ in_changed_customers() }}
 ),
 
 first_contacts as (

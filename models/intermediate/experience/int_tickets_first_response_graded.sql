@@ -6,6 +6,10 @@
     single response. Unanswered tickets and channels without a graded group
     get no tier. -#}
 
+{{ config(**incremental_by('ticket_id', per_ticket=true)) }}
+
+-- depends_on: {{ ref('int_tickets_changed') }}
+
 with
 
 tickets as (
@@ -16,6 +20,7 @@ tickets as (
         first_response_minutes,
         created_at
     from {{ ref('fct_tickets') }}
+    where {{ in_changed_tickets() }}
 ),
 
 channels as (

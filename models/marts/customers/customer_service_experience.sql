@@ -5,20 +5,28 @@
     and keeps the lowest; the mean CSAT averages each rated ticket's latest
     score. -#}
 
+{{ config(**incremental_by('customer_id', per_customer=true)) }}
+
+-- depends_on: {{ ref('int_customers_changed') }}
+
 with
 
 tickets as (
     select * from {{ ref('fct_tickets') }}
-    where customer_id is not null
+    where customer_id is not null and {{ in_changed_customers() }}
 ),
 
 graded_tickets as (
     select * from {{ ref('int_tickets_first_response_graded') }}
-    where customer_id is not null and first_response_tier is not null
+    where
+        customer_id is not null
+        and first_response_tier is not null
+        and {{ in_changed_customers() }}
 ),
 
 purchases as (
     select * from {{ ref('int_customer_purchases') }}
+    where {{ in_changed_customers() }}
 ),
 
 support_histories as (
