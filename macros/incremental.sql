@@ -109,6 +109,39 @@
     {{ return(support_kpi.in_changed_rows('int_customers_changed', 'customer_id', column)) }}
 {% endmacro %}
 
+{% macro retention_recompute_from() %}
+    {#- On a daily load of int_retention_periods_counted: the earliest day
+        whose customer activity can have changed, as a SQL date expression.
+        A day before the earliest created_at of any version of an order with
+        rows new since the model's last batch (its purchase may have come,
+        gone, moved to another customer or changed date), and a day before
+        the previous and the current as-of instants (orders placed between
+        them enter or leave the purchases, and the running period's end
+        moves); the day before absorbs the reporting time zone. Before the
+        model's first batch every order counts as new. -#}
+    (
+        select cast(min(changes.changed_at) as date)
+        from (
+            select {{ dbt.dateadd('day', -1, 'order_versions.created_at') }} as changed_at
+            from {{ ref('base_shop__orders') }} as order_versions
+            where order_versions.order_id in (
+                select new_rows.order_id
+                from {{ ref('base_shop__orders') }} as new_rows
+                where new_rows.load_batch > {{ support_kpi.load_watermark() }}
+            )
+            union all
+            select {{ dbt.dateadd('day', -1, 'state.as_of_at') }} as changed_at
+            from {{ var('raw_schema') }}.load_state as state
+            where
+                state.model = '{{ this.name }}'
+                and state.load_batch = {{ support_kpi.load_watermark() }}
+            union all
+            select {{ dbt.dateadd('day', -1, 'as_of.as_of_at') }} as changed_at
+            from {{ ref('int_build_as_of') }} as as_of
+        ) as changes
+    )
+{% endmacro %}
+
 {% macro prepare_load_state() %}
     {#- On-run-start (DuckDB): the state table, cleared by --full-refresh,
         and this run's batch number. -#}

@@ -3,7 +3,20 @@
     new, active at the end (the period's last day, or the as-of date for the
     current period), reactivated and churned. Only customers whose activity
     changes inside a period can be churned or reactivated there, so those
-    are found from the span boundaries instead of every customer x period. #}
+    are found from the span boundaries instead of every customer x period.
+    On a daily load only the periods ending on or after the earliest day a
+    purchase can have changed are recomputed (retention_recompute_from);
+    earlier periods read no purchase that changed. #}
+
+{%- set model_config = incremental_by(['period_grain', 'period_start']) %}
+{%- if model_config.materialized == 'incremental' %}
+    {%- do model_config.update({'pre_hook':
+        "{% if is_incremental() %}delete from {{ this }} where period_start >= "
+        ~ "{{ period_start_for_grain('period_grain', retention_recompute_from()) }}{% endif %}"}) %}
+{%- endif %}
+{{ config(**model_config) }}
+
+-- depends_on: {{ ref('base_shop__orders') }}
 
 with
 
@@ -44,7 +57,18 @@ reported_periods as (
     select periods.*
     from periods
     cross join first_purchase
-    where periods.period_end >= first_purchase.first_date
+    where
+        periods.period_end >= first_purchase.first_date
+        {%- if is_incremental() %}
+            and periods.period_start
+            >= {{ period_start_for_grain('periods.period_grain', retention_recompute_from()) }}
+        {%- endif %}
+),
+
+{# The first day of the earliest period recomputed: purchases and span
+    boundaries before it fall in no such period. #}
+recomputed_from as (
+    select min(period_start) as first_day from reported_periods
 ),
 
 {# Customers active on each calendar day: +1 on a span's first day, -1
@@ -94,7 +118,9 @@ first_purchase_periods as (
             as period_start,
         customers.first_order_date
     from customers
+    cross join recomputed_from
     cross join grains
+    where customers.first_order_date >= recomputed_from.first_day
 ),
 
 new_customers as (
@@ -133,7 +159,9 @@ boundary_periods as (
         {{ period_start_for_grain('grains.period_grain', 'boundaries.boundary_day') }}
             as period_start
     from boundaries
+    cross join recomputed_from
     cross join grains
+    where boundaries.boundary_day >= recomputed_from.first_day
 ),
 
 candidates as (

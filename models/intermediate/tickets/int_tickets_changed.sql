@@ -3,10 +3,13 @@
     fct_tickets last took a batch in (tickets, messages, status changes,
     surveys); tickets updated within var('incremental_lookback_days') before
     the previous or the current as-of instant; tickets whose SLA breach was
-    still undecided; and every ticket of the customers of all of those,
+    still undecided; tickets whose latest status span was still running (not
+    solved or closed: it ends at the as-of instant, so its time grows); and
+    every ticket of the customers of all of those,
     whose repeat-contact flags may move. On a full build (or before
-    fct_tickets exists) every ticket. fct_tickets is read as it stands
-    before this run, not through ref(), which would be a cycle. -#}
+    fct_tickets exists) every ticket. fct_tickets and
+    int_ticket_status_spans are read as they stand before this run, not
+    through ref(), which would be a cycle. -#}
 
 -- depends_on: {{ ref('int_build_as_of') }}
 -- depends_on: {{ ref('base_helpdesk__tickets') }}
@@ -15,6 +18,7 @@
 -- depends_on: {{ ref('base_helpdesk__surveys') }}
 
 {%- set previous_tickets = none %}
+{%- set previous_spans = [] %}
 {%- set watermark = -1 %}
 {%- set previous_as_of = none %}
 {%- if execute and incremental_loads_enabled() and not flags.FULL_REFRESH %}
@@ -24,6 +28,13 @@
     {%- set load_state = adapter.get_relation(
         database=this.database, schema=var('raw_schema'), identifier='load_state'
     ) %}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.name == 'int_ticket_status_spans' %}
+        {%- set relation = adapter.get_relation(
+            database=node.database, schema=node.schema, identifier=node.alias
+        ) %}
+        {%- if relation is not none %}{% do previous_spans.append(relation) %}{% endif %}
+    {%- endfor %}
     {%- if previous_tickets is not none and load_state is not none %}
         {%- set state = run_query(
             "select coalesce(max(load_batch), -1), cast(max(as_of_at) as varchar) from "
@@ -74,6 +85,14 @@ changed as (
         where
             previous.is_first_response_breached is null
             or previous.is_resolution_breached is null
+        {%- for spans in previous_spans %}
+            union
+            select previous_spans.ticket_id
+            from {{ spans }} as previous_spans
+            where
+                previous_spans.is_latest_span
+                and previous_spans.status not in ('solved', 'closed')
+        {%- endfor %}
     {%- else %}
         select ticket_id from tickets
     {%- endif %}
