@@ -140,6 +140,60 @@ def _add_late_arrivals(live: Path) -> None:
         con.close()
 
 
+def _add_stuck_ticket(live: Path) -> None:
+    """A ticket answered 20 days before the exports end and pending since day 10.
+
+    Its SLA is decided (breached) and it is not updated again, yet its
+    pending time grows with every as-of instant: a daily load must
+    recompute it.
+    """
+    con = duckdb.connect()
+    try:
+        con.execute("set timezone = 'UTC'")
+        tickets = f"read_parquet('{live}/tickets*.parquet', union_by_name = true)"
+        end = f"(select max(updated_at) from {tickets})"
+        con.execute(
+            f"""
+            copy (
+                select
+                    'STUCK-1' as ticket_id,
+                    {end} - interval 20 day as created_at,
+                    {end} - interval 10 day as updated_at,
+                    'email' as channel,
+                    'pending' as status,
+                    'stuck.customer@example.com' as requester_email,
+                    cast(null as timestamptz) as solved_at
+            ) to '{live}/tickets_export_stuck.parquet' (format parquet)
+            """
+        )
+        con.execute(
+            f"""
+            copy (
+                select
+                    'STUCK-1' as ticket_id,
+                    {end} - interval 20 day + interval (step) hour as changed_at,
+                    status
+                from (values (0, 'new'), (1, 'open'), (240, 'pending')) as steps(step, status)
+            ) to '{live}/ticket_status_changes_export_stuck.parquet' (format parquet)
+            """
+        )
+        con.execute(
+            f"""
+            copy (
+                select
+                    'STUCK-1-m' || step as message_id,
+                    'STUCK-1' as ticket_id,
+                    {end} - interval 20 day + interval (step) hour as created_at,
+                    author_role,
+                    true as is_public
+                from (values (0, 'requester'), (1, 'agent')) as steps(step, author_role)
+            ) to '{live}/ticket_messages_export_stuck.parquet' (format parquet)
+            """
+        )
+    finally:
+        con.close()
+
+
 def _digests(warehouse: Path) -> dict[str, str]:
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         digests = {}
@@ -154,6 +208,7 @@ def test_incremental_loads_match_a_full_refresh(tmp_path: Path) -> None:
     generate(generated, 1200, seed=23, fmt="parquet")
     live = tmp_path / "live"
     _link_all(generated, live)
+    _add_stuck_ticket(live)
 
     incremental = tmp_path / "incremental.duckdb"
     work = tmp_path / "work"
@@ -170,7 +225,7 @@ def test_incremental_loads_match_a_full_refresh(tmp_path: Path) -> None:
         # Only the new files were read on the daily run.
         new_ticket_files = 1 if day == 0 else 2
         assert f"export file(s) registered, {new_ticket_files} to read" in result.stdout
-        assert "ticket_status_changes: 1 export file(s), all read before" in result.stdout
+        assert "ticket_status_changes: 2 export file(s), all read before" in result.stdout
 
     full = tmp_path / "full.duckdb"
     assert_ok(run_dbt(MODELS_ONLY, warehouse=full, exports=live, work_dir=tmp_path / "full"))
