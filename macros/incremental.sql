@@ -84,6 +84,35 @@
     {%- endif -%}
 {% endmacro %}
 
+{% macro existing_model_relation(model_name) %}
+    {#- A model of this project as it stands in the warehouse, read without
+        ref() (a "changed" model reads its dependents' previous state), or
+        none when it has not been built. -#}
+    {% for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.name == model_name %}
+        {{ return(adapter.get_relation(
+            database=node.database, schema=node.schema, identifier=node.alias)) }}
+    {% endfor %}
+    {{ return(none) }}
+{% endmacro %}
+
+{% macro incremental_dependents(changed_model) %}
+    {#- The incremental models that filter on a "changed" model (they declare
+        depends_on it): each one's name and whether it has been built. -#}
+    {% set dependents = [] %}
+    {% for node in graph.nodes.values()
+        if node.resource_type == 'model'
+        and node.config.materialized == 'incremental'
+        and ('model.' ~ project_name ~ '.' ~ changed_model) in node.depends_on.nodes %}
+        {% do dependents.append({
+            'name': node.name,
+            'built': adapter.get_relation(
+                database=node.database, schema=node.schema, identifier=node.alias) is not none,
+        }) %}
+    {% endfor %}
+    {{ return(dependents) }}
+{% endmacro %}
+
 {% macro in_changed_rows(changed_model, key, column) %}
     {#- On an incremental run, keeps the rows whose `column` is among the
         keys of `changed_model` (int_tickets_changed, int_customers_changed);

@@ -5,9 +5,10 @@
     between the previous and the current as-of instant (it enters or leaves
     the purchases); and of a ticket whose first-contact follow-up window
     (var('repurchase_window_days')) ends between the two as-of dates. When
-    a per-customer model exists but took no batch in yet, every customer.
-    On a full build (or before any per-customer model exists) no row: each
-    of them builds every customer anyway. -#}
+    a per-customer model (a model declaring depends_on this one) exists but
+    took no batch in yet, every customer. On a full build (or before any
+    per-customer model exists) no row: each of them builds every customer
+    anyway. -#}
 
 -- depends_on: {{ ref('int_build_as_of') }}
 -- depends_on: {{ ref('int_tickets_changed') }}
@@ -16,44 +17,32 @@
 -- depends_on: {{ ref('stg_helpdesk__tickets') }}
 -- depends_on: {{ ref('stg_shop__orders') }}
 
-{%- set customer_models = [
-    'int_customer_purchases',
-    'int_customer_activity_spans',
-    'int_customers_first_contact_outcomes',
-    'customer_service_experience',
-] %}
 {%- set mode = 'none' %}
 {%- set watermark = -1 %}
 {%- set as_of_bounds = none %}
+{%- set dependents = [] %}
 {%- if execute and incremental_loads_enabled() and not flags.FULL_REFRESH %}
-    {%- set existing = [] %}
-    {%- for node in graph.nodes.values()
-        if node.resource_type == 'model' and node.name in customer_models %}
-        {%- if adapter.get_relation(
-            database=node.database, schema=node.schema, identifier=node.alias
-        ) is not none %}
-            {%- do existing.append(node.name) %}
-        {%- endif %}
-    {%- endfor %}
+    {%- set dependents = incremental_dependents('int_customers_changed') %}
+{%- endif %}
+{%- if dependents | selectattr('built') | list %}
+    {%- set mode = 'all' %}
     {%- set load_state = adapter.get_relation(
         database=this.database, schema=var('raw_schema'), identifier='load_state'
     ) %}
-    {%- if existing and load_state is not none %}
+    {%- if load_state is not none %}
         {%- set state = run_query(
             "with last_batches as (select model, max(load_batch) as load_batch from "
             ~ var('raw_schema') ~ ".load_state where model in ('"
-            ~ customer_models | join("', '") ~ "') group by model) "
+            ~ dependents | map(attribute='name') | join("', '") ~ "') group by model) "
             ~ "select count(*), coalesce(min(last_batches.load_batch), -1), "
             ~ "cast(min(state.as_of_at) as varchar), cast(max(state.as_of_at) as varchar) "
             ~ "from last_batches inner join " ~ var('raw_schema') ~ ".load_state as state "
             ~ "on last_batches.model = state.model and last_batches.load_batch = state.load_batch"
         ).rows[0] %}
-        {%- if state[0] == customer_models | length and state[2] is not none %}
+        {%- if state[0] == dependents | length and state[2] is not none %}
             {%- set mode = 'changed' %}
             {%- set watermark = state[1] %}
             {%- set as_of_bounds = (state[2], state[3]) %}
-        {%- else %}
-            {%- set mode = 'all' %}
         {%- endif %}
     {%- endif %}
 {%- endif %}

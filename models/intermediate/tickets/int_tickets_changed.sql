@@ -5,10 +5,11 @@
     the previous or the current as-of instant; tickets whose SLA breach was
     still undecided; tickets whose latest status span was still running (not
     solved or closed: it ends at the as-of instant, so its time grows); and
-    every ticket of the customers of all of those,
-    whose repeat-contact flags may move. On a full build (or before
-    fct_tickets exists) every ticket. fct_tickets and
-    int_ticket_status_spans are read as they stand before this run, not
+    every ticket of the customers of all of those, whose repeat-contact
+    flags may move. Every ticket when a per-ticket model exists but
+    fct_tickets does not. On a full build (or before any per-ticket model
+    exists) no row: each of them builds every ticket anyway. fct_tickets
+    and int_ticket_status_spans are read as they stand before this run, not
     through ref(), which would be a cycle. -#}
 
 -- depends_on: {{ ref('int_build_as_of') }}
@@ -17,24 +18,17 @@
 -- depends_on: {{ ref('base_helpdesk__ticket_status_changes') }}
 -- depends_on: {{ ref('base_helpdesk__surveys') }}
 
-{%- set previous_tickets = none %}
-{%- set previous_spans = [] %}
+{%- set mode = 'none' %}
 {%- set watermark = -1 %}
 {%- set previous_as_of = none %}
-{%- if execute and incremental_loads_enabled() and not flags.FULL_REFRESH %}
-    {%- set previous_tickets = adapter.get_relation(
-        database=this.database, schema=target.schema, identifier='fct_tickets'
-    ) %}
+{%- if execute and incremental_loads_enabled() and not flags.FULL_REFRESH
+    and incremental_dependents('int_tickets_changed') | selectattr('built') | list %}
+    {%- set previous_tickets = existing_model_relation('fct_tickets') %}
+    {%- set previous_spans = existing_model_relation('int_ticket_status_spans') %}
     {%- set load_state = adapter.get_relation(
         database=this.database, schema=var('raw_schema'), identifier='load_state'
     ) %}
-    {%- for node in graph.nodes.values()
-        if node.resource_type == 'model' and node.name == 'int_ticket_status_spans' %}
-        {%- set relation = adapter.get_relation(
-            database=node.database, schema=node.schema, identifier=node.alias
-        ) %}
-        {%- if relation is not none %}{% do previous_spans.append(relation) %}{% endif %}
-    {%- endfor %}
+    {%- set mode = 'all' if previous_tickets is none else 'changed' %}
     {%- if previous_tickets is not none and load_state is not none %}
         {%- set state = run_query(
             "select coalesce(max(load_batch), -1), cast(max(as_of_at) as varchar) from "
@@ -57,7 +51,7 @@ tickets as (
 ),
 
 changed as (
-    {%- if previous_tickets is not none %}
+    {%- if mode == 'changed' %}
         {%- for base_model in [
             'base_helpdesk__tickets',
             'base_helpdesk__ticket_messages',
@@ -85,16 +79,19 @@ changed as (
         where
             previous.is_first_response_breached is null
             or previous.is_resolution_breached is null
-        {%- for spans in previous_spans %}
+        {%- if previous_spans is not none %}
             union
             select previous_spans.ticket_id
-            from {{ spans }} as previous_spans
+            from {{ previous_spans }} as previous_spans
             where
                 previous_spans.is_latest_span
                 and previous_spans.status not in ('solved', 'closed')
-        {%- endfor %}
+        {%- endif %}
+    {%- elif mode == 'all' %}
+        select ticket_id from tickets
     {%- else %}
         select ticket_id from tickets
+        where false
     {%- endif %}
 ),
 
