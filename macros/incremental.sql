@@ -15,7 +15,9 @@
         rows of every ticket the run recomputes (int_tickets_changed), a
         per-customer model those of every customer it recomputes
         (int_customers_changed), so that a ticket or customer that no longer
-        yields a row loses its old one. -#}
+        yields a row loses its old one. When that key is part of unique_key
+        the new rows are appended: they belong to those tickets or customers
+        only, whose old rows are gone already. -#}
     {% if support_kpi.incremental_loads_enabled() %}
         {% set config = {
             'materialized': 'incremental',
@@ -23,6 +25,7 @@
             'incremental_strategy': 'delete+insert',
             'on_schema_change': 'fail',
         } %}
+        {% set unique_columns = [unique_key] if unique_key is string else unique_key %}
         {% for key, changed_model, applies in [
             ('ticket_id', 'int_tickets_changed', per_ticket),
             ('customer_id', 'int_customers_changed', per_customer),
@@ -30,6 +33,9 @@
             {% do config.update({'pre_hook':
                 "{% if is_incremental() %}delete from {{ this }} where " ~ key ~ " in"
                 ~ " (select " ~ key ~ " from {{ ref('" ~ changed_model ~ "') }}){% endif %}"}) %}
+            {% if key in unique_columns %}
+                {% do config.update({'incremental_strategy': 'append'}) %}
+            {% endif %}
         {% endfor %}
         {{ return(config) }}
     {% endif %}
