@@ -18,8 +18,12 @@
         yields a row loses its old one. When that key is part of unique_key
         the new rows are appended: they belong to those tickets or customers
         only, whose old rows are gone already. -#}
+    {% if per_ticket and per_customer %}
+        {{ exceptions.raise_compiler_error(
+            "incremental_by: a model is per ticket or per customer, not both") }}
+    {% endif %}
     {% if support_kpi.incremental_loads_enabled() %}
-        {% set config = {
+        {% set model_config = {
             'materialized': 'incremental',
             'unique_key': unique_key,
             'incremental_strategy': 'delete+insert',
@@ -30,14 +34,14 @@
             ('ticket_id', 'int_tickets_changed', per_ticket),
             ('customer_id', 'int_customers_changed', per_customer),
         ] if applies %}
-            {% do config.update({'pre_hook':
+            {% do model_config.update({'pre_hook':
                 "{% if is_incremental() %}delete from {{ this }} where " ~ key ~ " in"
                 ~ " (select " ~ key ~ " from {{ ref('" ~ changed_model ~ "') }}){% endif %}"}) %}
             {% if key in unique_columns %}
-                {% do config.update({'incremental_strategy': 'append'}) %}
+                {% do model_config.update({'incremental_strategy': 'append'}) %}
             {% endif %}
         {% endfor %}
-        {{ return(config) }}
+        {{ return(model_config) }}
     {% endif %}
     {{ return({'materialized': 'table'}) }}
 {% endmacro %}
@@ -117,6 +121,34 @@
         }) %}
     {% endfor %}
     {{ return(dependents) }}
+{% endmacro %}
+
+{% macro dependents_load_state(model_names) %}
+    {#- What load_state records of the models named: how many have a batch,
+        and the lowest and highest of their last batches and of those
+        batches' as-of instants (as text). `in_step` is true when every one
+        has a batch and all took the same one in, so that a run can go on
+        from there; after a run that built some of them only (a failed test
+        skipped the rest, or a selection), it is false. -#}
+    {% set state = {'in_step': false, 'batch': -1, 'as_of_from': none, 'as_of_until': none} %}
+    {% set load_state = adapter.get_relation(
+        database=target.database, schema=var('raw_schema'), identifier='load_state') %}
+    {% if load_state is none or not model_names %}{{ return(state) }}{% endif %}
+    {% set row = run_query(
+        "with last_batches as (select model, max(load_batch) as load_batch from "
+        ~ load_state ~ " where model in ('" ~ model_names | join("', '") ~ "') group by model) "
+        ~ "select count(*), min(last_batches.load_batch), max(last_batches.load_batch), "
+        ~ "cast(min(state.as_of_at) as varchar), cast(max(state.as_of_at) as varchar) "
+        ~ "from last_batches inner join " ~ load_state ~ " as state "
+        ~ "on last_batches.model = state.model and last_batches.load_batch = state.load_batch"
+    ).rows[0] %}
+    {% do state.update({
+        'in_step': row[0] == model_names | length and row[1] == row[2] and row[3] is not none,
+        'batch': row[1] if row[1] is not none else -1,
+        'as_of_from': row[3],
+        'as_of_until': row[4],
+    }) %}
+    {{ return(state) }}
 {% endmacro %}
 
 {% macro in_changed_rows(changed_model, key, column) %}

@@ -43,9 +43,13 @@ def _add_daily_export(live: Path, scratch: Path) -> list[str]:
     return sorted(written)
 
 
-def _add_late_arrivals(live: Path) -> None:
+def _add_late_arrivals(live: Path) -> tuple[str, str]:
     """A CSAT for an old solved ticket, an old ticket seen for the first time, and
-    late changes to the two oldest purchases plus an old order seen for the first time."""
+    late changes to the two oldest purchases plus an old order seen for the first time.
+
+    Returns the id of the order moved to another customer and of the order
+    whose customer it moved to.
+    """
     con = duckdb.connect()
     try:
         con.execute("set timezone = 'UTC'")
@@ -110,8 +114,14 @@ def _add_late_arrivals(live: Path) -> None:
             from {orders}
             where cancelled_at is null and not is_test
             order by created_at, order_id
-            limit 2
+            limit 3
             """
+        )
+        moved, target = (
+            row[0]
+            for row in con.execute(
+                "select order_id from old_orders order by created_at, order_id offset 1"
+            ).fetchall()
         )
         con.execute(
             f"""
@@ -121,10 +131,16 @@ def _add_late_arrivals(live: Path) -> None:
                 from old_orders
                 qualify row_number() over (order by created_at, order_id) = 1
                 union all by name
-                -- the next one, moved to the customer of the old ticket
-                select * replace ('{old[1]}' as customer_email)
+                -- the next one, moved to the customer of the third, who
+                -- has nothing else new
+                select * replace (
+                    (
+                        select third.customer_email from old_orders as third
+                        where third.order_id = '{target}'
+                    ) as customer_email
+                )
                 from old_orders
-                qualify row_number() over (order by created_at, order_id) = 2
+                where order_id = '{moved}'
                 union all by name
                 -- an order placed months ago, seen for the first time
                 select * replace (
@@ -138,6 +154,7 @@ def _add_late_arrivals(live: Path) -> None:
         )
     finally:
         con.close()
+    return moved, target
 
 
 def _add_stuck_ticket(live: Path) -> None:
@@ -219,9 +236,25 @@ def test_incremental_loads_match_a_full_refresh(tmp_path: Path) -> None:
         added = _add_daily_export(live, tmp_path / f"scratch{day}")
         assert any(name.startswith("tickets_") for name in added)
         if day == 1:
-            _add_late_arrivals(live)
+            moved, target = _add_late_arrivals(live)
         result = run_dbt(MODELS_ONLY, warehouse=incremental, exports=live, work_dir=work)
         assert_ok(result)
+        # The run recomputed a few tickets and customers, not all of them,
+        # and among them the ticket whose pending time keeps running.
+        with duckdb.connect(str(incremental), read_only=True) as connection:
+            tickets, all_tickets, stuck, customers, all_customers = connection.execute(
+                """
+                select
+                    (select count(*) from main_intermediate.int_tickets_changed),
+                    (select count(*) from main.fct_tickets),
+                    (select count(*) from main_intermediate.int_tickets_changed
+                     where ticket_id = 'STUCK-1'),
+                    (select count(*) from main_intermediate.int_customers_changed),
+                    (select count(*) from main.customer_service_experience)
+                """
+            ).fetchone()
+        assert 0 < tickets < all_tickets / 4 and stuck == 1
+        assert 0 < customers < all_customers / 4
         # Only the new files were read on the daily run.
         new_ticket_files = 1 if day == 0 else 2
         assert f"export file(s) registered, {new_ticket_files} to read" in result.stdout
@@ -240,18 +273,21 @@ def test_incremental_loads_match_a_full_refresh(tmp_path: Path) -> None:
             "select first_response_minutes from main.fct_tickets where ticket_id = 'LATE-OLD-1'"
         ).fetchone()
         # The late order file was read: the cancelled purchase is gone, the
-        # moved one belongs to the old ticket's customer, the old one is in.
+        # moved one belongs to the third order's customer, the old one is in.
         late_orders = connection.execute(
-            """
+            f"""
             select
                 count(*) filter (where staged.is_cancelled and purchases.order_id is null),
-                count(*) filter (where purchases.customer_id = tickets.customer_id),
+                count(*) filter (
+                    where purchases.order_id = '{moved}'
+                    and purchases.customer_id = third.customer_id
+                ),
                 count(*) filter (where purchases.order_id = 'LATE-ORDER-1')
             from main_staging.stg_shop__orders as staged
             left join main_intermediate.int_customer_purchases as purchases
                 on staged.order_id = purchases.order_id
-            left join main.fct_tickets as tickets
-                on tickets.ticket_id = 'LATE-OLD-1'
+            left join main_staging.stg_shop__orders as third
+                on third.order_id = '{target}'
             where staged.source_file like '%orders_export_late%'
             """
         ).fetchone()

@@ -5,10 +5,11 @@
     between the previous and the current as-of instant (it enters or leaves
     the purchases); and of a ticket whose first-contact follow-up window
     (var('repurchase_window_days')) ends between the two as-of dates. When
-    a per-customer model (a model declaring depends_on this one) exists but
-    took no batch in yet, every customer. On a full build (or before any
-    per-customer model exists) no row: each of them builds every customer
-    anyway. -#}
+    the per-customer models (the models declaring depends_on this one) did
+    not all take the same batch in (a run built some of them only, or one
+    is new), every customer any ticket or order version ever named. On a
+    full build (or before any of them exists) no row: each of them builds
+    every customer anyway. -#}
 
 -- depends_on: {{ ref('int_build_as_of') }}
 -- depends_on: {{ ref('int_tickets_changed') }}
@@ -20,29 +21,16 @@
 {%- set mode = 'none' %}
 {%- set watermark = -1 %}
 {%- set as_of_bounds = none %}
-{%- set dependents = [] %}
 {%- if execute and incremental_loads_enabled() and not flags.FULL_REFRESH %}
     {%- set dependents = incremental_dependents('int_customers_changed') %}
-{%- endif %}
-{%- if dependents | selectattr('built') | list %}
-    {%- set mode = 'all' %}
-    {%- set load_state = adapter.get_relation(
-        database=this.database, schema=var('raw_schema'), identifier='load_state'
-    ) %}
-    {%- if load_state is not none %}
-        {%- set state = run_query(
-            "with last_batches as (select model, max(load_batch) as load_batch from "
-            ~ var('raw_schema') ~ ".load_state where model in ('"
-            ~ dependents | map(attribute='name') | join("', '") ~ "') group by model) "
-            ~ "select count(*), coalesce(min(last_batches.load_batch), -1), "
-            ~ "cast(min(state.as_of_at) as varchar), cast(max(state.as_of_at) as varchar) "
-            ~ "from last_batches inner join " ~ var('raw_schema') ~ ".load_state as state "
-            ~ "on last_batches.model = state.model and last_batches.load_batch = state.load_batch"
-        ).rows[0] %}
-        {%- if state[0] == dependents | length and state[2] is not none %}
+    {%- if dependents | selectattr('built') | list %}
+        {%- set state = dependents_load_state(dependents | map(attribute='name') | list) %}
+        {%- if state.in_step %}
             {%- set mode = 'changed' %}
-            {%- set watermark = state[1] %}
-            {%- set as_of_bounds = (state[2], state[3]) %}
+            {%- set watermark = state.batch %}
+            {%- set as_of_bounds = (state.as_of_from, state.as_of_until) %}
+        {%- else %}
+            {%- set mode = 'all' %}
         {%- endif %}
     {%- endif %}
 {%- endif %}
@@ -95,10 +83,12 @@ with
             and {{ dbt.dateadd('day', -window_days, 'as_of.until_at') }}
     ),
 {%- elif mode == 'all' -%}
+    {#- Every customer any version of a ticket or order ever named, so that
+        one whose last ticket or order moved away loses their rows too. #}
     changed as (
-        select customer_id from {{ ref('stg_helpdesk__tickets') }}
+        select customer_id from {{ ref('base_helpdesk__tickets') }}
         union
-        select customer_id from {{ ref('stg_shop__orders') }}
+        select customer_id from {{ ref('base_shop__orders') }}
     ),
 {%- else -%}
     changed as (

@@ -1,15 +1,16 @@
 {#- One row per ticket a daily (incremental) run recomputes in the
-    per-ticket models: tickets with rows in export files new since
-    fct_tickets last took a batch in (tickets, messages, status changes,
-    surveys); tickets updated within var('incremental_lookback_days') before
+    per-ticket models: tickets with rows in new export files (tickets,
+    messages, status changes, surveys); tickets updated within var('incremental_lookback_days') before
     the previous or the current as-of instant; tickets whose SLA breach was
     still undecided; tickets whose latest status span was still running (not
     solved or closed: it ends at the as-of instant, so its time grows); and
-    every ticket of the customers of all of those, whose repeat-contact
-    flags may move. Every ticket when a per-ticket model exists but
-    fct_tickets does not. On a full build (or before any per-ticket model
-    exists) no row: each of them builds every ticket anyway. fct_tickets
-    and int_ticket_status_spans are read as they stand before this run, not
+    every ticket of the customers (past or present) of all of those, whose
+    repeat-contact flags may move. New rows are those since the last batch
+    the per-ticket and per-customer models took in; when they did not all
+    take the same one in (a run built some of them only), or fct_tickets is
+    missing, every ticket. On a full build (or before any of them exists) no
+    row: each of them builds every ticket anyway. fct_tickets and
+    int_ticket_status_spans are read as they stand before this run, not
     through ref(), which would be a cycle. -#}
 
 -- depends_on: {{ ref('int_build_as_of') }}
@@ -21,21 +22,21 @@
 {%- set mode = 'none' %}
 {%- set watermark = -1 %}
 {%- set previous_as_of = none %}
-{%- if execute and incremental_loads_enabled() and not flags.FULL_REFRESH
-    and incremental_dependents('int_tickets_changed') | selectattr('built') | list %}
-    {%- set previous_tickets = existing_model_relation('fct_tickets') %}
-    {%- set previous_spans = existing_model_relation('int_ticket_status_spans') %}
-    {%- set load_state = adapter.get_relation(
-        database=this.database, schema=var('raw_schema'), identifier='load_state'
-    ) %}
-    {%- set mode = 'all' if previous_tickets is none else 'changed' %}
-    {%- if previous_tickets is not none and load_state is not none %}
-        {%- set state = run_query(
-            "select coalesce(max(load_batch), -1), cast(max(as_of_at) as varchar) from "
-            ~ var('raw_schema') ~ ".load_state where model = 'fct_tickets'"
-        ).rows[0] %}
-        {%- set watermark = state[0] %}
-        {%- set previous_as_of = state[1] %}
+{%- if execute and incremental_loads_enabled() and not flags.FULL_REFRESH %}
+    {#- The per-ticket models and, downstream of them, the per-customer ones. -#}
+    {%- set dependents = incremental_dependents('int_tickets_changed')
+        + incremental_dependents('int_customers_changed') %}
+    {%- if dependents | selectattr('built') | list %}
+        {%- set previous_tickets = existing_model_relation('fct_tickets') %}
+        {%- set previous_spans = existing_model_relation('int_ticket_status_spans') %}
+        {%- set state = dependents_load_state(dependents | map(attribute='name') | list) %}
+        {%- if previous_tickets is not none and state.in_step %}
+            {%- set mode = 'changed' %}
+            {%- set watermark = state.batch %}
+            {%- set previous_as_of = state.as_of_from %}
+        {%- else %}
+            {%- set mode = 'all' %}
+        {%- endif %}
     {%- endif %}
 {%- endif %}
 {%- set lookback_days = var('incremental_lookback_days') %}
@@ -95,13 +96,24 @@ changed as (
     {%- endif %}
 ),
 
+{# The customers of every version of a changed ticket, so that a ticket
+    moved to another customer also recomputes the one it left. #}
+changed_customers as (
+    select ticket_versions.customer_id
+    from {{ ref('base_helpdesk__tickets') }} as ticket_versions
+    {%- if mode == 'changed' %}
+        where ticket_versions.ticket_id in (select changed.ticket_id from changed)
+    {%- else %}
+        where false
+    {%- endif %}
+),
+
 neighbours as (
     select same_customer.ticket_id
-    from changed
-    inner join tickets as changed_tickets
-        on changed.ticket_id = changed_tickets.ticket_id
-    inner join tickets as same_customer
-        on changed_tickets.customer_id = same_customer.customer_id
+    from tickets as same_customer
+    where same_customer.customer_id in (
+        select changed_customers.customer_id from changed_customers
+    )
 ),
 
 final as (
