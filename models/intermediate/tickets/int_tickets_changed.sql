@@ -99,7 +99,7 @@ changed as (
 {# The customers of every version of a changed ticket, so that a ticket
     moved to another customer also recomputes the one it left. #}
 changed_customers as (
-    select ticket_versions.customer_id
+    select distinct ticket_versions.customer_id
     from {{ ref('base_helpdesk__tickets') }} as ticket_versions
     {%- if mode == 'changed' %}
         where ticket_versions.ticket_id in (select changed.ticket_id from changed)
@@ -111,9 +111,8 @@ changed_customers as (
 neighbours as (
     select same_customer.ticket_id
     from tickets as same_customer
-    where same_customer.customer_id in (
-        select changed_customers.customer_id from changed_customers
-    )
+    inner join changed_customers
+        on same_customer.customer_id = changed_customers.customer_id
 ),
 
 final as (
