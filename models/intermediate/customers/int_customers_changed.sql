@@ -63,11 +63,14 @@ with
     changed as (
         select ticket_versions.customer_id
         from {{ ref('base_helpdesk__tickets') }} as ticket_versions
-        where ticket_versions.ticket_id in (select ticket_id from {{ ref('int_tickets_changed') }})
+        where ticket_versions.ticket_id in (
+                select changed_tickets.ticket_id
+                from {{ ref('int_tickets_changed') }} as changed_tickets
+            )
         union
         select order_versions.customer_id
         from {{ ref('base_shop__orders') }} as order_versions
-        where order_versions.order_id in (select order_id from new_orders)
+        where order_versions.order_id in (select new_orders.order_id from new_orders)
         union
         select orders.customer_id
         from {{ ref('stg_shop__orders') }} as orders

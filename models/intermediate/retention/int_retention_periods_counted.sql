@@ -18,6 +18,12 @@
 
 -- depends_on: {{ ref('base_shop__orders') }}
 
+{%- set recomputed_periods = 'true' %}
+{%- if is_incremental() %}
+    {%- set recomputed_periods = 'periods.period_start >= '
+        ~ period_start_for_grain('periods.period_grain', retention_recompute_from()) %}
+{%- endif %}
+
 with
 
 as_of as (
@@ -59,10 +65,7 @@ reported_periods as (
     cross join first_purchase
     where
         periods.period_end >= first_purchase.first_date
-        {%- if is_incremental() %}
-            and periods.period_start
-            >= {{ period_start_for_grain('periods.period_grain', retention_recompute_from()) }}
-        {%- endif %}
+        and {{ recomputed_periods }}
 ),
 
 {# The first day of the earliest period recomputed: purchases and span
