@@ -4,9 +4,10 @@
     current period), reactivated and churned. Only customers whose activity
     changes inside a period can be churned or reactivated there, so those
     are found from the span boundaries instead of every customer x period.
-    On a daily load only the periods ending on or after the earliest day a
-    purchase can have changed are recomputed (retention_recompute_from);
-    earlier periods read no purchase that changed. #}
+    On a daily load the pre-hook deletes the periods ending on or after the
+    earliest day a purchase can have changed (retention_recompute_from),
+    and only the periods missing from the table are computed again; earlier
+    periods read no purchase that changed. #}
 
 {%- set model_config = incremental_by(['period_grain', 'period_start']) %}
 {%- if model_config.materialized == 'incremental' %}
@@ -20,8 +21,9 @@
 
 {%- set recomputed_periods = 'true' %}
 {%- if is_incremental() %}
-    {%- set recomputed_periods = 'periods.period_start >= '
-        ~ period_start_for_grain('periods.period_grain', retention_recompute_from()) %}
+    {%- set recomputed_periods = 'not exists (select 1 from ' ~ this ~ ' as kept'
+        ~ ' where kept.period_grain = periods.period_grain'
+        ~ ' and kept.period_start = periods.period_start)' %}
 {%- endif %}
 
 with
