@@ -2,12 +2,27 @@
     of type text and returns an expression; unparseable input gives null, so
     the caller can tell "missing" from "unreadable" and quarantine the row. -#}
 
+{% macro equals_any(expression, values) %}
+    {#- expression = v1 or expression = v2 ...: a list of constants written
+        as IN is planned by DuckDB as a join per list, which costs several
+        times more per row than the comparisons. -#}
+    {%- set comparisons = [] -%}
+    {%- for value in values -%}
+        {%- do comparisons.append(expression ~ " = '" ~ value | replace("'", "''") ~ "'") -%}
+    {%- endfor -%}
+    ({{ comparisons | join(' or ') }})
+{%- endmacro %}
+
 {% macro clean_text(column) %}
-    {#- Trimmed text, with the blank-like markers of the exports as null. -#}
+    {#- Trimmed text, with the blank-like markers of the exports as null. No
+        marker is longer than four characters, so most values skip the
+        comparisons. -#}
+    {%- set value = 'trim(' ~ column ~ ')' %}
     case
-        when trim({{ column }}) in ('', '-', '--', '—') then null
-        when lower(trim({{ column }})) in ('null', 'none', 'nil', 'n/a', 'na', 'nan') then null
-        else trim({{ column }})
+        when length({{ value }}) > 4 then {{ value }}
+        when {{ support_kpi.equals_any(value, ['', '-', '--', '—']) }} then null
+        when {{ support_kpi.equals_any('lower(' ~ value ~ ')', ['null', 'none', 'nil', 'n/a', 'na', 'nan']) }} then null
+        else {{ value }}
     end
 {% endmacro %}
 
@@ -29,10 +44,11 @@
 
 {% macro parse_boolean(column) %}
     {#- true/false, 1/0, yes/no, y/n, t/f, да/нет; anything else is null. -#}
+    {%- set value = 'lower(trim(' ~ column ~ '))' %}
     case
-        when lower(trim({{ column }})) in ('true', 't', '1', 'yes', 'y', 'да', 'д')
+        when {{ support_kpi.equals_any(value, ['true', 't', '1', 'yes', 'y', 'да', 'д']) }}
             then true
-        when lower(trim({{ column }})) in ('false', 'f', '0', 'no', 'n', 'нет', 'н')
+        when {{ support_kpi.equals_any(value, ['false', 'f', '0', 'no', 'n', 'нет', 'н']) }}
             then false
     end
 {% endmacro %}
@@ -81,16 +97,18 @@
 {% macro duckdb__parse_timestamp(column, source_timezone) %}
     {%- set value = 'trim(' ~ column ~ ')' -%}
     {%- set tz = source_timezone | replace("'", "''") -%}
+    {#- The cases exclude each other; the most common form (with a zone)
+        is tested first. #}
     case
-        when regexp_full_match({{ value }}, '-?[0-9]{9,11}')
-            then timezone('UTC', to_timestamp(try_cast({{ value }} as bigint)))
-        when regexp_full_match({{ value }}, '-?[0-9]{12,14}')
-            then timezone('UTC', to_timestamp(try_cast({{ value }} as bigint) / 1000.0))
         when regexp_matches(
             {{ value }},
             '[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)? ?(Z|z|UTC|[+-][0-9]{2}(:?[0-9]{2})?)$'
         )
             then timezone('UTC', try_cast({{ value }} as timestamptz))
+        when regexp_full_match({{ value }}, '-?[0-9]{9,11}')
+            then timezone('UTC', to_timestamp(try_cast({{ value }} as bigint)))
+        when regexp_full_match({{ value }}, '-?[0-9]{12,14}')
+            then timezone('UTC', to_timestamp(try_cast({{ value }} as bigint) / 1000.0))
         when regexp_full_match({{ value }}, '[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?)?')
             then timezone('UTC', timezone('{{ tz }}', coalesce(
                 try_strptime({{ value }}, '%d.%m.%Y %H:%M:%S'),
@@ -140,18 +158,19 @@
 {% endmacro %}
 
 {% macro duckdb__looks_like_personal_data(column) %}
-    (
-        regexp_matches({{ column }}, '[^\s@]+@[^\s@]+\.[^\s@]{2,}')
-        or (
-            regexp_full_match(trim({{ column }}), '\+?[0-9][0-9 ()./-]{5,22}[0-9]')
-            and length(regexp_replace({{ column }}, '[^0-9]', '', 'g')) between 7 and 15
-            and regexp_matches(trim({{ column }}), '^\+|[ ()-]')
-            and not regexp_full_match(
-                trim({{ column }}), '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T].*)?'
-            )
-            and not regexp_full_match(trim({{ column }}), '[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}( .*)?')
-        )
-    )
+    {#- Written as a CASE so that each test runs only on the values the
+        earlier ones left open: in a projection DuckDB evaluates every
+        operand of AND and OR on every row, and counting the digits is the
+        costly part. -#}
+    case
+        when {{ column }} is null then null
+        when regexp_matches({{ column }}, '[^\s@]+@[^\s@]+\.[^\s@]{2,}') then true
+        when not regexp_full_match(trim({{ column }}), '\+?[0-9][0-9 ()./-]{5,22}[0-9]') then false
+        when not regexp_matches(trim({{ column }}), '^\+|[ ()-]') then false
+        when regexp_full_match(trim({{ column }}), '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T].*)?') then false
+        when regexp_full_match(trim({{ column }}), '[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}( .*)?') then false
+        else length(regexp_replace({{ column }}, '[^0-9]', '', 'g')) between 7 and 15
+    end
 {% endmacro %}
 
 {% macro shown_value(column) %}
