@@ -3,11 +3,11 @@
 Generated exports are built once in full; then daily exports arrive in the
 same folder (new tickets with their messages and surveys, late updates that
 solve old open tickets, new orders), plus a late survey for an old ticket, a
-ticket created months ago that no earlier export held, and late changes to
-old orders (one cancelled, one moved to another customer, one seen for the
-first time), and the warehouse is updated incrementally after each. A full
-refresh of a second warehouse on the final folder must give byte-for-byte
-the same marts.
+ticket created months ago that no earlier export held (with a message moved to
+it from another old ticket), and late changes to old orders (one cancelled,
+one moved to another customer, one seen for the first time), and the
+warehouse is updated incrementally after each. A full refresh of a second
+warehouse on the final folder must give byte-for-byte the same marts.
 """
 
 from __future__ import annotations
@@ -43,12 +43,13 @@ def _add_daily_export(live: Path, scratch: Path) -> list[str]:
     return sorted(written)
 
 
-def _add_late_arrivals(live: Path) -> tuple[str, str]:
-    """A CSAT for an old solved ticket, an old ticket seen for the first time, and
-    late changes to the two oldest purchases plus an old order seen for the first time.
+def _add_late_arrivals(live: Path) -> tuple[str, str, str]:
+    """A CSAT for an old solved ticket, an old ticket seen for the first time with
+    a message moved to it from another old ticket, and late changes to the two
+    oldest purchases plus an old order seen for the first time.
 
-    Returns the id of the order moved to another customer and of the order
-    whose customer it moved to.
+    Returns the id of the order moved to another customer, of the order whose
+    customer it moved to, and of the ticket the message left.
     """
     con = duckdb.connect()
     try:
@@ -93,6 +94,26 @@ def _add_late_arrivals(live: Path) -> tuple[str, str]:
             ) to '{live}/tickets_export_late.parquet' (format parquet)
             """
         )
+        # The first message of the oldest ticket of a one-ticket customer
+        # (nothing else recomputes that ticket) moves to LATE-OLD-1.
+        messages = f"read_parquet('{live}/ticket_messages*.parquet', union_by_name = true)"
+        message_left = con.execute(
+            f"""
+            select messages.message_id, messages.ticket_id
+            from {messages} as messages
+            inner join {tickets} as tickets
+                on messages.ticket_id = tickets.ticket_id
+            where tickets.solved_at is not null
+                and tickets.requester_email <> '{old[1]}'
+                and tickets.requester_email in (
+                    select requester_email from {tickets}
+                    group by requester_email
+                    having count(distinct ticket_id) = 1
+                )
+            order by tickets.created_at, messages.created_at, messages.message_id
+            limit 1
+            """
+        ).fetchone()
         con.execute(
             f"""
             copy (
@@ -103,6 +124,10 @@ def _add_late_arrivals(live: Path) -> tuple[str, str]:
                     'agent' as author_role,
                     true as is_public
                 from {tickets}
+                union all by name
+                select * replace ('LATE-OLD-1' as ticket_id)
+                from {messages}
+                where message_id = '{message_left[0]}'
             ) to '{live}/ticket_messages_export_late.parquet' (format parquet)
             """
         )
@@ -154,7 +179,7 @@ def _add_late_arrivals(live: Path) -> tuple[str, str]:
         )
     finally:
         con.close()
-    return moved, target
+    return moved, target, message_left[1]
 
 
 def _add_stuck_ticket(live: Path) -> None:
@@ -236,7 +261,7 @@ def test_incremental_loads_match_a_full_refresh(tmp_path: Path) -> None:
         added = _add_daily_export(live, tmp_path / f"scratch{day}")
         assert any(name.startswith("tickets_") for name in added)
         if day == 1:
-            moved, target = _add_late_arrivals(live)
+            moved, target, message_left = _add_late_arrivals(live)
         result = run_dbt(MODELS_ONLY, warehouse=incremental, exports=live, work_dir=work)
         assert_ok(result)
         # The run recomputed a few tickets and customers, not all of them,
@@ -254,6 +279,13 @@ def test_incremental_loads_match_a_full_refresh(tmp_path: Path) -> None:
                 """
             ).fetchone()
         assert 0 < tickets < all_tickets / 4 and stuck == 1
+        if day == 1:
+            with duckdb.connect(str(incremental), read_only=True) as connection:
+                left = connection.execute(
+                    "select count(*) from main_intermediate.int_tickets_changed"
+                    f" where ticket_id = '{message_left}'"
+                ).fetchone()
+            assert left == (1,), "the ticket a message moved away from was not recomputed"
         assert 0 < customers < all_customers / 4
         # Only the new files were read on the daily run.
         new_ticket_files = 1 if day == 0 else 2

@@ -1,10 +1,12 @@
 {#- One row per ticket a daily (incremental) run recomputes in the
     per-ticket models: tickets with rows in new export files (tickets,
-    messages, status changes, surveys); tickets updated within var('incremental_lookback_days') before
-    the previous or the current as-of instant; tickets whose SLA breach was
-    still undecided; tickets whose latest status span was still running (not
-    solved or closed: it ends at the as-of instant, so its time grows); and
-    every ticket of the customers (past or present) of all of those, whose
+    messages, status changes, surveys), and every ticket an earlier version
+    of a message or survey response in them belonged to; tickets updated
+    within var('incremental_lookback_days') before the previous or the
+    current as-of instant; tickets whose SLA breach was still undecided;
+    tickets whose latest status span was still running (not solved or
+    closed: it ends at the as-of instant, so its time grows); and every
+    ticket of the customers (past or present) of all of those, whose
     repeat-contact flags may move. New rows are those since the last batch
     the per-ticket and per-customer models took in; when they did not all
     take the same one in (a run built some of them only), or fct_tickets is
@@ -53,16 +55,30 @@ tickets as (
 
 changed as (
     {%- if mode == 'changed' %}
-        {%- for base_model in [
-            'base_helpdesk__tickets',
-            'base_helpdesk__ticket_messages',
-            'base_helpdesk__ticket_status_changes',
-            'base_helpdesk__surveys',
+        {%- for base_model, row_key in [
+            ('base_helpdesk__tickets', none),
+            ('base_helpdesk__ticket_messages', 'message_id'),
+            ('base_helpdesk__ticket_status_changes', none),
+            ('base_helpdesk__surveys', 'response_id'),
         ] %}
             select new_rows.ticket_id
             from {{ ref(base_model) }} as new_rows
             where new_rows.load_batch > {{ watermark }}
             union
+            {%- if row_key %}
+                {#- The tickets of every version of a message or response
+                    with new rows: one moved to another ticket changes the
+                    ticket it left too. #}
+                select versions.ticket_id
+                from {{ ref(base_model) }} as versions
+                where
+                    versions.{{ row_key }} in (
+                        select new_rows.{{ row_key }}
+                        from {{ ref(base_model) }} as new_rows
+                        where new_rows.load_batch > {{ watermark }}
+                    )
+                union
+            {%- endif %}
         {%- endfor %}
         select tickets.ticket_id
         from tickets
