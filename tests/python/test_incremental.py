@@ -45,8 +45,9 @@ def _add_daily_export(live: Path, scratch: Path) -> list[str]:
 
 def _add_late_arrivals(live: Path) -> tuple[str, str, str]:
     """A CSAT for an old solved ticket, an old ticket seen for the first time with
-    a message moved to it from another old ticket, and late changes to the two
-    oldest purchases plus an old order seen for the first time.
+    a message moved to it from another old ticket, an old ticket moved to
+    another customer, and late changes to the two oldest purchases plus an old
+    order seen for the first time.
 
     Returns the id of the order moved to another customer, of the order whose
     customer it moved to, and of the ticket the message left.
@@ -79,6 +80,44 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str]:
             ) to '{live}/surveys_export_late.parquet' (format parquet)
             """
         )
+        # The first message of the oldest ticket of a one-ticket customer
+        # (nothing else recomputes that ticket) moves to LATE-OLD-1.
+        messages = f"read_parquet('{live}/ticket_messages*.parquet', union_by_name = true)"
+        message_left = con.execute(
+            f"""
+            select messages.message_id, messages.ticket_id
+            from {messages} as messages
+            inner join {tickets} as tickets
+                on messages.ticket_id = tickets.ticket_id
+            where tickets.solved_at is not null
+                and lower(trim(tickets.requester_email)) <> lower(trim('{old[1]}'))
+                and lower(trim(tickets.requester_email)) in (
+                    select lower(trim(requester_email)) from {tickets}
+                    group by all
+                    having count(distinct ticket_id) = 1
+                )
+            order by tickets.created_at, messages.created_at, messages.message_id
+            limit 1
+            """
+        ).fetchone()
+        # The oldest solved ticket of another one-ticket customer moves to a
+        # customer who has other tickets: both customers' figures change.
+        ticket_moved = con.execute(
+            f"""
+            select ticket_id
+            from {tickets}
+            where solved_at is not null
+                and lower(trim(requester_email)) <> lower(trim('{old[1]}'))
+                and ticket_id <> '{message_left[1]}'
+                and lower(trim(requester_email)) in (
+                    select lower(trim(requester_email)) from {tickets}
+                    group by all
+                    having count(distinct ticket_id) = 1
+                )
+            order by created_at, ticket_id
+            limit 1
+            """
+        ).fetchone()[0]
         con.execute(
             f"""
             copy (
@@ -91,29 +130,21 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str]:
                     '{old[1]}' as requester_email,
                     min(created_at) + interval 41 day as solved_at
                 from {tickets}
+                union all by name
+                select * replace (
+                    (
+                        select requester_email from {tickets}
+                        group by requester_email
+                        order by count(distinct ticket_id) desc, requester_email
+                        limit 1
+                    ) as requester_email
+                )
+                from {tickets}
+                where ticket_id = '{ticket_moved}'
+                qualify row_number() over (order by updated_at desc) = 1
             ) to '{live}/tickets_export_late.parquet' (format parquet)
             """
         )
-        # The first message of the oldest ticket of a one-ticket customer
-        # (nothing else recomputes that ticket) moves to LATE-OLD-1.
-        messages = f"read_parquet('{live}/ticket_messages*.parquet', union_by_name = true)"
-        message_left = con.execute(
-            f"""
-            select messages.message_id, messages.ticket_id
-            from {messages} as messages
-            inner join {tickets} as tickets
-                on messages.ticket_id = tickets.ticket_id
-            where tickets.solved_at is not null
-                and tickets.requester_email <> '{old[1]}'
-                and tickets.requester_email in (
-                    select requester_email from {tickets}
-                    group by requester_email
-                    having count(distinct ticket_id) = 1
-                )
-            order by tickets.created_at, messages.created_at, messages.message_id
-            limit 1
-            """
-        ).fetchone()
         con.execute(
             f"""
             copy (
