@@ -26,26 +26,33 @@ MARTS = sorted(
 def run_dbt(
     command: list[str],
     *,
-    warehouse: Path,
+    warehouse: Path | None,
     exports: Path,
     work_dir: Path,
     extra_vars: dict[str, object] | None = None,
+    target: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run dbt against a warehouse file and an exports folder; keep its own target dir."""
+    """Run dbt on an exports folder with its own target and log paths: against a
+    DuckDB warehouse file, or another `target` of profiles.yml configured by
+    `extra_env`."""
     variables = {"exports_path": str(exports), **(extra_vars or {})}
     env = {
         **os.environ,
-        "WAREHOUSE_PATH": str(warehouse),
+        **(extra_env or {}),
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "DBT_VERSION_CHECK": "False",
     }
+    if warehouse is not None:
+        env["WAREHOUSE_PATH"] = str(warehouse)
     env.pop("EXPORTS_PATH", None)
     env.pop("AS_OF", None)
     return subprocess.run(
         [
             str(DBT),
             *command,
+            *(["--target", target] if target else []),
             "--project-dir",
             str(PROJECT_DIR),
             "--target-path",

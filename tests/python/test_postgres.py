@@ -87,35 +87,13 @@ def run_dbt_postgres(
     command: list[str], *, cluster: Cluster, work_dir: Path
 ) -> subprocess.CompletedProcess[str]:
     """dbt against the cluster (target postgres), with its own target and log paths."""
-    env = {
-        **os.environ,
-        **cluster.env(MARTS_SCHEMA),
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        "DBT_VERSION_CHECK": "False",
-    }
-    env.pop("AS_OF", None)
-    env.pop("EXPORTS_PATH", None)
-    return subprocess.run(
-        [
-            str(DBT),
-            *command,
-            "--target",
-            "postgres",
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(work_dir / "target"),
-            "--log-path",
-            str(work_dir / "logs"),
-            "--vars",
-            f'{{"exports_path": "{SAMPLE}"}}',
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    return run_dbt(
+        command,
+        warehouse=None,
+        exports=SAMPLE,
+        work_dir=work_dir,
+        target="postgres",
+        extra_env=cluster.env(MARTS_SCHEMA),
     )
 
 
