@@ -6,22 +6,26 @@
     {#- expression = v1 or expression = v2 ...: a list of constants written
         as IN is planned by DuckDB as a join per list, which costs several
         times more per row than the comparisons. -#}
+    {%- if values | length == 0 %}
+        {{ exceptions.raise_compiler_error("equals_any: no value to compare " ~ expression ~ " with") }}
+    {%- endif %}
     {%- set comparisons = [] -%}
     {%- for value in values -%}
-        {%- do comparisons.append(expression ~ " = '" ~ value | replace("'", "''") ~ "'") -%}
+        {%- do comparisons.append(expression ~ " = '" ~ dbt.escape_single_quotes(value) ~ "'") -%}
     {%- endfor -%}
     ({{ comparisons | join(' or ') }})
 {%- endmacro %}
 
 {% macro clean_text(column) %}
-    {#- Trimmed text, with the blank-like markers of the exports as null. No
-        marker is longer than four characters, so most values skip the
-        comparisons. -#}
+    {#- Trimmed text, with the blank-like markers of the exports as null.
+        Values longer than the longest marker skip the comparisons. -#}
+    {%- set markers = ['', '-', '--', '—'] %}
+    {%- set words = ['null', 'none', 'nil', 'n/a', 'na', 'nan'] %}
     {%- set value = 'trim(' ~ column ~ ')' %}
     case
-        when length({{ value }}) > 4 then {{ value }}
-        when {{ support_kpi.equals_any(value, ['', '-', '--', '—']) }} then null
-        when {{ support_kpi.equals_any('lower(' ~ value ~ ')', ['null', 'none', 'nil', 'n/a', 'na', 'nan']) }} then null
+        when length({{ value }}) > {{ (markers + words) | map('length') | max }} then {{ value }}
+        when {{ support_kpi.equals_any(value, markers) }} then null
+        when {{ support_kpi.equals_any('lower(' ~ value ~ ')', words) }} then null
         else {{ value }}
     end
 {% endmacro %}

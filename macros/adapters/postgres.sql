@@ -108,9 +108,10 @@
 {% endmacro %}
 
 {% macro postgres__parse_timestamp(column, source_timezone) %}
-    {#- The branches and their order are duckdb__parse_timestamp's; a value
-        whose end looks like a zoned time but that DuckDB's timestamptz cast
-        does not read is null, not tried against the later forms. Patterns
+    {#- The branches are duckdb__parse_timestamp's (they exclude each
+        other, so their order does not matter); a value whose end looks
+        like a zoned time but that DuckDB's timestamptz cast does not read
+        is null, not tried against the other forms. Patterns
         only test here (capture groups are slow in PostgreSQL); the fields
         are cut out with string functions. `offset 0` keeps each step a
         step: flattened, the planner would paste a field's expression into

@@ -98,12 +98,12 @@
 {% endmacro %}
 
 {% macro spark__parse_timestamp(column, source_timezone) %}
-    {#- The branches and their order are duckdb__parse_timestamp's, and each
-        form is read as DuckDB reads it, from its fields: a value whose end
-        looks like a zoned time is read only in the forms DuckDB's
-        timestamptz cast reads (year of up to 6 digits, - or / twice, T
-        and/or white space, [H]H:[M]M[:SS[.fraction]], then Z, ' UTC',
-        +HH, +HHMM or +HH:MM with any two digits), else null; epoch
+    {#- The branches are duckdb__parse_timestamp's (they exclude each
+        other), and each form is read as DuckDB reads it, from its fields:
+        a value whose end looks like a zoned time is read only in the forms
+        DuckDB's timestamptz cast reads (year of up to 6 digits, - or /
+        twice, T and/or white space, [H]H:[M]M[:SS[.fraction]], then Z,
+        ' UTC', +HH, +HHMM or +HH:MM with any two digits), else null; epoch
         milliseconds go through double precision as DuckDB's
         to_timestamp(ms / 1000.0) does. -#}
     {%- set value = 'trim(' ~ column ~ ')' -%}

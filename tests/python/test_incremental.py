@@ -80,14 +80,21 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str]:
             ) to '{live}/surveys_export_late.parquet' (format parquet)
             """
         )
-        # The first message of the oldest ticket of a one-ticket customer
-        # (nothing else recomputes that ticket) moves to LATE-OLD-1.
+        # The latest version of each ticket.
+        latest = f"""(
+            select * from {tickets}
+            qualify row_number() over (
+                partition by ticket_id order by updated_at desc, status, solved_at
+            ) = 1
+        )"""
+        # The first message of the oldest solved ticket of a one-ticket
+        # customer (nothing else recomputes that ticket) moves to LATE-OLD-1.
         messages = f"read_parquet('{live}/ticket_messages*.parquet', union_by_name = true)"
         message_left = con.execute(
             f"""
             select messages.message_id, messages.ticket_id
             from {messages} as messages
-            inner join {tickets} as tickets
+            inner join {latest} as tickets
                 on messages.ticket_id = tickets.ticket_id
             where tickets.solved_at is not null
                 and lower(trim(tickets.requester_email)) <> lower(trim('{old[1]}'))
@@ -105,7 +112,7 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str]:
         ticket_moved = con.execute(
             f"""
             select ticket_id
-            from {tickets}
+            from {latest}
             where solved_at is not null
                 and lower(trim(requester_email)) <> lower(trim('{old[1]}'))
                 and ticket_id <> '{message_left[1]}'
@@ -118,6 +125,17 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str]:
             limit 1
             """
         ).fetchone()[0]
+        busiest, busiest_tickets = con.execute(
+            f"""
+            select min(requester_email), count(distinct ticket_id)
+            from {tickets}
+            where requester_email is not null
+            group by lower(trim(requester_email))
+            order by count(distinct ticket_id) desc, min(requester_email)
+            limit 1
+            """
+        ).fetchone()
+        assert busiest_tickets > 1
         con.execute(
             f"""
             copy (
@@ -131,17 +149,9 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str]:
                     min(created_at) + interval 41 day as solved_at
                 from {tickets}
                 union all by name
-                select * replace (
-                    (
-                        select requester_email from {tickets}
-                        group by requester_email
-                        order by count(distinct ticket_id) desc, requester_email
-                        limit 1
-                    ) as requester_email
-                )
-                from {tickets}
+                select * replace ('{busiest}' as requester_email)
+                from {latest}
                 where ticket_id = '{ticket_moved}'
-                qualify row_number() over (order by updated_at desc) = 1
             ) to '{live}/tickets_export_late.parquet' (format parquet)
             """
         )
