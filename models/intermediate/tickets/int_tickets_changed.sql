@@ -61,24 +61,21 @@ changed as (
             ('base_helpdesk__ticket_status_changes', none),
             ('base_helpdesk__surveys', 'response_id'),
         ] %}
-            select new_rows.ticket_id
-            from {{ ref(base_model) }} as new_rows
-            where new_rows.load_batch > {{ watermark }}
-            union
-            {%- if row_key %}
-                {#- The tickets of every version of a message or response
-                    with new rows: one moved to another ticket changes the
-                    ticket it left too. #}
-                select versions.ticket_id
-                from {{ ref(base_model) }} as versions
-                where
-                    versions.{{ row_key }} in (
+            {#- The tickets of new rows and, for a message or response, of
+                every version of it: one moved to another ticket changes the
+                ticket it left too. #}
+            select versions.ticket_id
+            from {{ ref(base_model) }} as versions
+            where
+                versions.load_batch > {{ watermark }}
+                {%- if row_key %}
+                    or versions.{{ row_key }} in (
                         select new_rows.{{ row_key }}
                         from {{ ref(base_model) }} as new_rows
                         where new_rows.load_batch > {{ watermark }}
                     )
-                union
-            {%- endif %}
+                {%- endif %}
+            union
         {%- endfor %}
         select tickets.ticket_id
         from tickets
