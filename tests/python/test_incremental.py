@@ -87,6 +87,14 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str]:
                 partition by ticket_id order by updated_at desc, status, solved_at
             ) = 1
         )"""
+        # Customers (trimmed lower-case e-mail) with a single ticket, other
+        # than the late CSAT's customer, whose tickets are recomputed.
+        lone_customers = f"""(
+            select lower(trim(requester_email)) from {tickets}
+            where lower(trim(requester_email)) <> lower(trim('{old[1]}'))
+            group by all
+            having count(distinct ticket_id) = 1
+        )"""
         # The first message of the oldest solved ticket of a one-ticket
         # customer (nothing else recomputes that ticket) moves to LATE-OLD-1.
         messages = f"read_parquet('{live}/ticket_messages*.parquet', union_by_name = true)"
@@ -97,12 +105,7 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str]:
             inner join {latest} as tickets
                 on messages.ticket_id = tickets.ticket_id
             where tickets.solved_at is not null
-                and lower(trim(tickets.requester_email)) <> lower(trim('{old[1]}'))
-                and lower(trim(tickets.requester_email)) in (
-                    select lower(trim(requester_email)) from {tickets}
-                    group by all
-                    having count(distinct ticket_id) = 1
-                )
+                and lower(trim(tickets.requester_email)) in {lone_customers}
             order by tickets.created_at, messages.created_at, messages.message_id
             limit 1
             """
@@ -114,13 +117,8 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str]:
             select ticket_id
             from {latest}
             where solved_at is not null
-                and lower(trim(requester_email)) <> lower(trim('{old[1]}'))
                 and ticket_id <> '{message_left[1]}'
-                and lower(trim(requester_email)) in (
-                    select lower(trim(requester_email)) from {tickets}
-                    group by all
-                    having count(distinct ticket_id) = 1
-                )
+                and lower(trim(requester_email)) in {lone_customers}
             order by created_at, ticket_id
             limit 1
             """
