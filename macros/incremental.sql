@@ -155,23 +155,33 @@
     {#- On an incremental run, keeps the rows whose `column` is among the
         keys of `changed_model` (int_tickets_changed, int_customers_changed);
         true on a full build. The model must declare
-        `-- depends_on: ref(changed_model)`. -#}
+        `-- depends_on: ref(changed_model)`. `column` is qualified
+        (alias.column): the filter is a correlated EXISTS, which DuckDB plans
+        as a probe of the few changed keys. Written as `column in (select
+        ...)`, a query that also joins the as-of instant got the whole
+        filtered table hashed instead, two to three times slower. -#}
+    {%- if '.' not in column -%}
+        {{ exceptions.raise_compiler_error(
+            "in_changed_rows: qualify the column with its relation's alias ('alias."
+            ~ column ~ "'), not '" ~ column ~ "'") }}
+    {%- endif -%}
     {%- if is_incremental() -%}
-        {{ column }} in (
-            select changed.{{ key }}
+        exists (
+            select 1
             from {{ ref(changed_model) }} as changed
+            where changed.{{ key }} = {{ column }}
         )
     {%- else -%}
         true
     {%- endif -%}
 {% endmacro %}
 
-{% macro in_changed_tickets(column='ticket_id') %}
+{% macro in_changed_tickets(column) %}
     {#- The tickets this run can change (int_tickets_changed). -#}
     {{ return(support_kpi.in_changed_rows('int_tickets_changed', 'ticket_id', column)) }}
 {% endmacro %}
 
-{% macro in_changed_customers(column='customer_id') %}
+{% macro in_changed_customers(column) %}
     {#- The customers this run can change (int_customers_changed). -#}
     {{ return(support_kpi.in_changed_rows('int_customers_changed', 'customer_id', column)) }}
 {% endmacro %}

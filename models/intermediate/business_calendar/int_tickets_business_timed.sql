@@ -19,8 +19,9 @@
 with
 
 tickets as (
-    select * from {{ ref('int_tickets_measured') }}
-    where {{ in_changed_tickets() }}
+    select measured_tickets.*
+    from {{ ref('int_tickets_measured') }} as measured_tickets
+    where {{ in_changed_tickets('measured_tickets.ticket_id') }}
 ),
 
 as_of as (

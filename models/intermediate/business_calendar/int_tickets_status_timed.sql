@@ -20,16 +20,17 @@
 with
 
 spans as (
-    select * from {{ ref('int_ticket_status_spans') }}
-    where {{ in_changed_tickets() }}
+    select status_spans.*
+    from {{ ref('int_ticket_status_spans') }} as status_spans
+    where {{ in_changed_tickets('status_spans.ticket_id') }}
 ),
 
 calendars as (
     select
-        ticket_id,
-        business_calendar
-    from {{ ref('int_tickets_business_timed') }}
-    where {{ in_changed_tickets() }}
+        business_timed_tickets.ticket_id,
+        business_timed_tickets.business_calendar
+    from {{ ref('int_tickets_business_timed') }} as business_timed_tickets
+    where {{ in_changed_tickets('business_timed_tickets.ticket_id') }}
 ),
 
 clock_days as (

@@ -13,10 +13,10 @@ with
 
 purchase_days as (
     select distinct
-        customer_id,
-        order_date
-    from {{ ref('int_customer_purchases') }}
-    where {{ in_changed_customers() }}
+        customer_purchases.customer_id,
+        customer_purchases.order_date
+    from {{ ref('int_customer_purchases') }} as customer_purchases
+    where {{ in_changed_customers('customer_purchases.customer_id') }}
 ),
 
 sequenced as (

@@ -22,28 +22,30 @@ as_of as (
 
 tickets as (
     select
-        ticket_id,
-        customer_id,
-        csat_score,
-        is_solved,
-        is_abandoned,
-        is_first_response_breached,
-        created_at,
-        {{ to_reporting_date('created_at') }} as contact_date,
+        modelled_tickets.ticket_id,
+        modelled_tickets.customer_id,
+        modelled_tickets.csat_score,
+        modelled_tickets.is_solved,
+        modelled_tickets.is_abandoned,
+        modelled_tickets.is_first_response_breached,
+        modelled_tickets.created_at,
+        {{ to_reporting_date('modelled_tickets.created_at') }} as contact_date,
         row_number() over (
-            partition by customer_id
-            order by created_at, ticket_id
+            partition by modelled_tickets.customer_id
+            order by modelled_tickets.created_at, modelled_tickets.ticket_id
         ) as contact_number
-    from {{ ref('fct_tickets') }}
-    where customer_id is not null and {{ in_changed_customers() }}
+    from {{ ref('fct_tickets') }} as modelled_tickets
+    where
+        modelled_tickets.customer_id is not null
+        and {{ in_changed_customers('modelled_tickets.customer_id') }}
 ),
 
 purchases as (
     select
-        customer_id,
-        order_date
-    from {{ ref('int_customer_purchases') }}
-    where {{ in_changed_customers() }}
+        customer_purchases.customer_id,
+        customer_purchases.order_date
+    from {{ ref('int_customer_purchases') }} as customer_purchases
+    where {{ in_changed_customers('customer_purchases.customer_id') }}
 ),
 
 first_contacts as (

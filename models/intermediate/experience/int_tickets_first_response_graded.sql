@@ -14,13 +14,13 @@ with
 
 tickets as (
     select
-        ticket_id,
-        customer_id,
-        channel,
-        first_response_minutes,
-        created_at
-    from {{ ref('fct_tickets') }}
-    where {{ in_changed_tickets() }}
+        modelled_tickets.ticket_id,
+        modelled_tickets.customer_id,
+        modelled_tickets.channel,
+        modelled_tickets.first_response_minutes,
+        modelled_tickets.created_at
+    from {{ ref('fct_tickets') }} as modelled_tickets
+    where {{ in_changed_tickets('modelled_tickets.ticket_id') }}
 ),
 
 channels as (

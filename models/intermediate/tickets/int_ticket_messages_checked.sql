@@ -18,16 +18,17 @@
 with
 
 messages as (
-    select * from {{ ref('stg_helpdesk__ticket_messages') }}
-    where {{ in_changed_tickets() }}
+    select staged_messages.*
+    from {{ ref('stg_helpdesk__ticket_messages') }} as staged_messages
+    where {{ in_changed_tickets('staged_messages.ticket_id') }}
 ),
 
 tickets as (
     select
-        ticket_id,
-        created_at
-    from {{ ref('stg_helpdesk__tickets') }}
-    where {{ in_changed_tickets() }}
+        staged_tickets.ticket_id,
+        staged_tickets.created_at
+    from {{ ref('stg_helpdesk__tickets') }} as staged_tickets
+    where {{ in_changed_tickets('staged_tickets.ticket_id') }}
 ),
 
 checked as (

@@ -14,13 +14,15 @@
 with
 
 changes as (
-    select * from {{ ref('stg_helpdesk__ticket_status_changes') }}
-    where {{ in_changed_tickets() }}
+    select staged_changes.*
+    from {{ ref('stg_helpdesk__ticket_status_changes') }} as staged_changes
+    where {{ in_changed_tickets('staged_changes.ticket_id') }}
 ),
 
 tickets as (
-    select ticket_id from {{ ref('stg_helpdesk__tickets') }}
-    where {{ in_changed_tickets() }}
+    select staged_tickets.ticket_id
+    from {{ ref('stg_helpdesk__tickets') }} as staged_tickets
+    where {{ in_changed_tickets('staged_tickets.ticket_id') }}
 ),
 
 checked as (

@@ -14,16 +14,17 @@
 with
 
 changes as (
-    select * from {{ ref('int_ticket_status_changes_checked') }}
-    where {{ in_changed_tickets() }}
+    select checked_changes.*
+    from {{ ref('int_ticket_status_changes_checked') }} as checked_changes
+    where {{ in_changed_tickets('checked_changes.ticket_id') }}
 ),
 
 tickets as (
     select
-        ticket_id,
-        created_at
-    from {{ ref('stg_helpdesk__tickets') }}
-    where {{ in_changed_tickets() }}
+        staged_tickets.ticket_id,
+        staged_tickets.created_at
+    from {{ ref('stg_helpdesk__tickets') }} as staged_tickets
+    where {{ in_changed_tickets('staged_tickets.ticket_id') }}
 ),
 
 as_of as (

@@ -39,47 +39,53 @@ tickets as (
 ),
 
 replies as (
-    select * from {{ ref('int_tickets_replies_aggregated') }}
-    where {{ in_changed_tickets() }}
+    select replies_aggregated.*
+    from {{ ref('int_tickets_replies_aggregated') }} as replies_aggregated
+    where {{ in_changed_tickets('replies_aggregated.ticket_id') }}
 ),
 
 contacts as (
-    select * from {{ ref('int_tickets_contacts_sequenced') }}
-    where {{ in_changed_tickets() }}
+    select contacts_sequenced.*
+    from {{ ref('int_tickets_contacts_sequenced') }} as contacts_sequenced
+    where {{ in_changed_tickets('contacts_sequenced.ticket_id') }}
 ),
 
 {# Solves and reopens are counted from the status history, where there is one. #}
 history_marks as (
     select
-        ticket_id,
+        status_spans.ticket_id,
         case
-            when status = 'solved' and coalesce(previous_status, '') <> 'solved' then 1 else 0
+            when
+                status_spans.status = 'solved'
+                and coalesce(status_spans.previous_status, '') <> 'solved'
+                then 1
+            else 0
         end as solve_mark,
         case
-            when status in ('new', 'open', 'pending', 'hold')
-                and previous_status in ('solved', 'closed') then 1
+            when status_spans.status in ('new', 'open', 'pending', 'hold')
+                and status_spans.previous_status in ('solved', 'closed') then 1
             else 0
         end as reopen_mark
-    from {{ ref('int_ticket_status_spans') }}
-    where {{ in_changed_tickets() }}
+    from {{ ref('int_ticket_status_spans') }} as status_spans
+    where {{ in_changed_tickets('status_spans.ticket_id') }}
 ),
 
 ranked_responses as (
     select
-        ticket_id,
-        survey_type,
-        score,
+        checked_responses.ticket_id,
+        checked_responses.survey_type,
+        checked_responses.score,
         {# A ticket rated twice keeps its latest rating. -#}
         row_number() over (
-            partition by ticket_id, survey_type
-            order by responded_at desc, response_id desc
+            partition by checked_responses.ticket_id, checked_responses.survey_type
+            order by checked_responses.responded_at desc, checked_responses.response_id desc
         ) as response_rank
-    from {{ ref('int_surveys_checked') }}
+    from {{ ref('int_surveys_checked') }} as checked_responses
     where
-        ticket_id is not null
-        and rejection_reasons is null
-        and responded_at <= (select as_of.as_of_at from as_of)
-        and {{ in_changed_tickets() }}
+        checked_responses.ticket_id is not null
+        and checked_responses.rejection_reasons is null
+        and checked_responses.responded_at <= (select as_of.as_of_at from as_of)
+        and {{ in_changed_tickets('checked_responses.ticket_id') }}
 ),
 
 {# What replies, contacts, ratings and the status history say of a ticket:

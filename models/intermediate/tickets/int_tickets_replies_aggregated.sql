@@ -11,8 +11,9 @@
 with
 
 messages as (
-    select * from {{ ref('int_ticket_messages_sequenced') }}
-    where {{ in_changed_tickets() }}
+    select sequenced_messages.*
+    from {{ ref('int_ticket_messages_sequenced') }} as sequenced_messages
+    where {{ in_changed_tickets('sequenced_messages.ticket_id') }}
 ),
 
 turns as (

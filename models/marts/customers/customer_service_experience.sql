@@ -12,21 +12,26 @@
 with
 
 tickets as (
-    select * from {{ ref('fct_tickets') }}
-    where customer_id is not null and {{ in_changed_customers() }}
+    select modelled_tickets.*
+    from {{ ref('fct_tickets') }} as modelled_tickets
+    where
+        modelled_tickets.customer_id is not null
+        and {{ in_changed_customers('modelled_tickets.customer_id') }}
 ),
 
 graded_tickets as (
-    select * from {{ ref('int_tickets_first_response_graded') }}
+    select graded.*
+    from {{ ref('int_tickets_first_response_graded') }} as graded
     where
-        customer_id is not null
-        and first_response_tier is not null
-        and {{ in_changed_customers() }}
+        graded.customer_id is not null
+        and graded.first_response_tier is not null
+        and {{ in_changed_customers('graded.customer_id') }}
 ),
 
 purchases as (
-    select * from {{ ref('int_customer_purchases') }}
-    where {{ in_changed_customers() }}
+    select customer_purchases.*
+    from {{ ref('int_customer_purchases') }} as customer_purchases
+    where {{ in_changed_customers('customer_purchases.customer_id') }}
 ),
 
 support_histories as (

@@ -8,18 +8,21 @@
 with
 
 tickets as (
-    select * from {{ ref('int_tickets_measured') }}
-    where {{ in_changed_tickets() }}
+    select measured_tickets.*
+    from {{ ref('int_tickets_measured') }} as measured_tickets
+    where {{ in_changed_tickets('measured_tickets.ticket_id') }}
 ),
 
 business_times as (
-    select * from {{ ref('int_tickets_business_timed') }}
-    where {{ in_changed_tickets() }}
+    select business_timed_tickets.*
+    from {{ ref('int_tickets_business_timed') }} as business_timed_tickets
+    where {{ in_changed_tickets('business_timed_tickets.ticket_id') }}
 ),
 
 status_times as (
-    select * from {{ ref('int_tickets_status_timed') }}
-    where {{ in_changed_tickets() }}
+    select status_timed_tickets.*
+    from {{ ref('int_tickets_status_timed') }} as status_timed_tickets
+    where {{ in_changed_tickets('status_timed_tickets.ticket_id') }}
 ),
 
 final as (
