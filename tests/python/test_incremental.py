@@ -370,3 +370,19 @@ def test_incremental_loads_match_a_full_refresh(tmp_path: Path) -> None:
     full_digests = _digests(full)
     differing = [mart for mart in full_digests if full_digests[mart] != incremental_digests[mart]]
     assert not differing, f"incremental and full refresh differ in {differing}"
+
+
+def test_changed_row_filter_refuses_an_unqualified_column(tmp_path):
+    """The changed-ticket filter is a correlated EXISTS: an unqualified column
+    would resolve to the changed model's own key and keep every row."""
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    result = run_dbt(
+        ["run-operation", "in_changed_tickets", "--args", "{column: ticket_id}"],
+        warehouse=tmp_path / "w.duckdb",
+        exports=exports,
+        work_dir=tmp_path,
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "qualify the column with its relation's alias ('alias.ticket_id')" in output
