@@ -155,33 +155,37 @@
     {#- On an incremental run, keeps the rows whose `column` is among the
         keys of `changed_model` (int_tickets_changed, int_customers_changed);
         true on a full build. The model must declare
-        `-- depends_on: ref(changed_model)`. `column` is qualified
-        (alias.column): the filter is a correlated EXISTS, which DuckDB plans
-        as a probe of the few changed keys. Written as `column in (select
-        ...)`, a query that also joins the as-of instant got the whole
-        filtered table hashed instead, two to three times slower. -#}
-    {%- if '.' not in column -%}
+        `-- depends_on: ref(changed_model)`. The filter is a correlated
+        EXISTS, which DuckDB plans as a probe of the few changed keys (as
+        `column in (select ...)`, a query that also joins the as-of instant
+        got the whole filtered table hashed instead). So `column` must be
+        qualified with its relation's alias: unqualified, it would name the
+        changed keys' own column inside the EXISTS and keep every row. -#}
+    {%- set inner_alias = 'changed_keys' %}
+    {%- set column = column or '' %}
+    {%- if '.' not in column or column.split('.')[0] == inner_alias -%}
         {{ exceptions.raise_compiler_error(
             "in_changed_rows: qualify the column with its relation's alias ('alias."
-            ~ column ~ "'), not '" ~ column ~ "'") }}
+            ~ key ~ "'), not '" ~ column ~ "': unqualified (or qualified as "
+            ~ inner_alias ~ "), it names the changed keys themselves and keeps every row") }}
     {%- endif -%}
     {%- if is_incremental() -%}
         exists (
             select 1
-            from {{ ref(changed_model) }} as changed
-            where changed.{{ key }} = {{ column }}
+            from {{ ref(changed_model) }} as {{ inner_alias }}
+            where {{ inner_alias }}.{{ key }} = {{ column }}
         )
     {%- else -%}
         true
     {%- endif -%}
 {% endmacro %}
 
-{% macro in_changed_tickets(column) %}
+{% macro in_changed_tickets(column=none) %}
     {#- The tickets this run can change (int_tickets_changed). -#}
     {{ return(support_kpi.in_changed_rows('int_tickets_changed', 'ticket_id', column)) }}
 {% endmacro %}
 
-{% macro in_changed_customers(column) %}
+{% macro in_changed_customers(column=none) %}
     {#- The customers this run can change (int_customers_changed). -#}
     {{ return(support_kpi.in_changed_rows('int_customers_changed', 'customer_id', column)) }}
 {% endmacro %}

@@ -372,7 +372,7 @@ def test_incremental_loads_match_a_full_refresh(tmp_path: Path) -> None:
     assert not differing, f"incremental and full refresh differ in {differing}"
 
 
-def test_changed_row_filter_refuses_an_unqualified_column(tmp_path):
+def test_changed_row_filter_refuses_an_unqualified_column(tmp_path: Path) -> None:
     """The changed-ticket filter is a correlated EXISTS: an unqualified column
     would resolve to the changed model's own key and keep every row."""
     exports = tmp_path / "exports"
