@@ -17,8 +17,10 @@ written to disk except the Data Docs HTML site in ``docs_dir``.
 from __future__ import annotations
 
 import os
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -492,17 +494,37 @@ def load_frames(warehouse: Path, suites: Sequence[SuiteSpec] = SUITES) -> dict[s
         con.close()
 
 
+@contextmanager
+def _pyspark_cannot_exit() -> Iterator[None]:
+    """Great Expectations probes PySpark (installed for the Spark target) on import.
+    When the main module has neither a file nor a spec (`python -c`, a script read
+    from stdin, a pytest-xdist worker), PySpark's Connect module takes the process
+    for a doctest run and calls sys.exit(0) where it would otherwise raise an
+    ImportError: validation would end silently with success. An interactive-looking
+    `sys.ps1` for the length of the import sends it down the ImportError path, which
+    Great Expectations handles."""
+    if hasattr(sys, "ps1"):
+        yield
+        return
+    sys.ps1 = ""
+    try:
+        yield
+    finally:
+        del sys.ps1
+
+
 def _import_great_expectations() -> SimpleNamespace:
     # Usage statistics off before the first import; nothing here needs the network.
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-    from great_expectations.data_context.types.base import (
-        DataContextConfig,
-        InMemoryStoreBackendDefaults,
-        ProgressBarsConfig,
-    )
-    from great_expectations.expectations.row_conditions import Column
+    with _pyspark_cannot_exit():
+        import great_expectations as gx
+        import great_expectations.expectations as gxe
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+        from great_expectations.expectations.row_conditions import Column
 
     return SimpleNamespace(
         gx=gx,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -37,6 +39,30 @@ def test_built_warehouse_passes_and_writes_data_docs(built_warehouse: Path, tmp_
     index = report.docs_index.read_text(encoding="utf-8")
     assert "mart_service_kpis" in index
     assert "raw_tickets" in index
+
+
+def test_validation_from_python_c_reports_rather_than_exiting(
+    built_warehouse: Path, tmp_path: Path
+):
+    """With PySpark installed beside Great Expectations, importing the latter from
+    `python -c` (a main module without a file) must not end the process early with
+    exit code 0 and nothing validated."""
+    script = (
+        "import sys; from pathlib import Path; from support_kpi.validate import validate; "
+        "report = validate(Path(sys.argv[1]), Path(sys.argv[2])); "
+        "print('validated', report.success, report.passed)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(built_warehouse), str(tmp_path / "docs")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    words = result.stdout.split()
+    assert words[:2] == ["validated", "True"], result.stdout + result.stderr[-3000:]
+    assert int(words[2]) > 0
 
 
 @pytest.fixture(scope="module")
