@@ -30,10 +30,16 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 build: env
 	$(BIN)/dbt build
 
+# Parallel runs, one per core of a 2-core machine; JOBS=1 runs one at a time
+# (JOBS=0 keeps pytest in its own process, without pytest-xdist workers).
+JOBS ?= 2
+
+# sqlfluff's worker pool leaves a harmless semaphore notice at exit; it is muted.
 lint: env
 	$(BIN)/ruff check src tests/python
 	$(BIN)/ruff format --check src tests/python
-	$(BIN)/sqlfluff lint models macros tests analyses
+	PYTHONWARNINGS="ignore:resource_tracker:UserWarning" \
+		$(BIN)/sqlfluff lint models macros tests analyses --processes $(JOBS)
 
 dbt-test: env
 	rm -f $(TEST_WAREHOUSE)
@@ -44,9 +50,12 @@ dbt-test: env
 validate: env
 	$(BIN)/support-kpi validate --warehouse $(TEST_WAREHOUSE) --docs target/data_docs
 
-# Every suite but Spark's, which `make test-spark` runs.
+# Every suite but Spark's, which `make test-spark` runs. Test files are spread over
+# pytest-xdist workers whole (--dist loadfile), so a module's fixtures are built
+# once; the slowest tests are listed at the end.
 pytest: env
-	$(BIN)/pytest tests/python --ignore=tests/python/test_spark.py
+	$(BIN)/pytest tests/python --ignore=tests/python/test_spark.py \
+		--numprocesses $(JOBS) --dist loadfile --durations 10
 
 test: lint dbt-test validate pytest
 
