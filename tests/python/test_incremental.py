@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -386,3 +387,48 @@ def test_changed_row_filter_refuses_an_unqualified_column(tmp_path: Path) -> Non
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "qualify the column with its relation's alias ('alias.ticket_id')" in output
+
+
+def test_as_of_moved_back_matches_a_full_build_as_of_then(tmp_path: Path) -> None:
+    """A daily run whose as-of instant lies months before the last run's (a
+    rebuild of the warehouse as it stood) drops what happened since, as a full
+    build at that instant does: tickets created later are gone, tickets then
+    still open are open again."""
+    exports = tmp_path / "exports"
+    generate(exports, 800, seed=31, fmt="parquet")
+    with duckdb.connect() as connection:
+        connection.execute("set timezone = 'UTC'")
+        latest = connection.execute(
+            f"select max(updated_at) from read_parquet('{exports}/tickets*.parquet')"
+        ).fetchone()[0]
+    earlier = (latest - timedelta(days=75)).strftime("%Y-%m-%d %H:%M:%S")
+
+    incremental = tmp_path / "incremental.duckdb"
+    work = tmp_path / "work"
+    assert_ok(run_dbt(MODELS_ONLY, warehouse=incremental, exports=exports, work_dir=work))
+    latest_digests = _digests(incremental)
+    assert_ok(
+        run_dbt(
+            MODELS_ONLY,
+            warehouse=incremental,
+            exports=exports,
+            work_dir=work,
+            extra_vars={"as_of": earlier},
+        )
+    )
+
+    full = tmp_path / "full.duckdb"
+    assert_ok(
+        run_dbt(
+            MODELS_ONLY,
+            warehouse=full,
+            exports=exports,
+            work_dir=tmp_path / "full",
+            extra_vars={"as_of": earlier},
+        )
+    )
+    full_digests = _digests(full)
+    assert full_digests != latest_digests, "the earlier as-of instant changed nothing"
+    incremental_digests = _digests(incremental)
+    differing = [mart for mart in full_digests if full_digests[mart] != incremental_digests[mart]]
+    assert not differing, f"moved back, the daily run and a full build differ in {differing}"

@@ -3,7 +3,8 @@
     messages, status changes, surveys), and every ticket an earlier version
     of a message or survey response in them belonged to; tickets updated
     within var('incremental_lookback_days') before the previous or the
-    current as-of instant; tickets whose SLA breach was still undecided;
+    current as-of instant, or since (so an as-of instant moved back drops
+    what came after it); tickets whose SLA breach was still undecided;
     tickets whose latest status span was still running (not solved or
     closed: it ends at the as-of instant, so its time grows); and every
     ticket of the customers (past or present) of all of those, whose
