@@ -107,12 +107,17 @@
     {{ return(found.columns[0].values() | list) }}
 {% endmacro %}
 
-{% macro export_file_reader(file, header=true) %}
+{% macro export_file_reader(file, header=true, parquet_row_number=false) %}
     {#- Every CSV value as text. Short rows are padded with nulls (their
         missing fields are then reported as missing), which the reader only
-        allows together with quoted line breaks when it reads sequentially. -#}
+        allows together with quoted line breaks when it reads sequentially.
+        parquet_row_number adds the Parquet reader's own 0-based row index,
+        file_row_number. -#}
     {%- if file.lower().endswith('.parquet') -%}
-        read_parquet('{{ file | replace("'", "''") }}', file_row_number = true)
+        read_parquet(
+            '{{ file | replace("'", "''") }}'
+            {%- if parquet_row_number %}, file_row_number = true{% endif -%}
+        )
     {%- else -%}
         read_csv(
             '{{ file | replace("'", "''") }}',
@@ -136,10 +141,6 @@
     {% endif %}
     {% set described = run_query('describe select * from ' ~ support_kpi.export_file_reader(file)) %}
     {% set names = described.columns[0].values() | list %}
-    {% if file.lower().endswith('.parquet') and names[-1:] == ['file_row_number'] %}
-        {#- The reader's own row index comes last; it is not the file's. -#}
-        {% set names = names[:-1] %}
-    {% endif %}
     {% if not file.lower().endswith('.parquet') %}
         {#- The reader renames a repeated header (x, x_1); read the first line
             as data to see the names as written. -#}
@@ -166,8 +167,8 @@
         with the untouched row as JSON in _raw_record. Header names are
         matched case- and space-insensitively; a missing required column
         stops the build naming the file and the column. -#}
-    {% set reader = support_kpi.export_file_reader(file) %}
     {% set names = support_kpi.export_file_header(file, entity) %}
+    {% set lowered_names = names | map('lower') | list %}
     {% set header = {} %}
     {% for name in names %}
         {% do header.update({name | trim | lower: name}) %}
@@ -198,11 +199,25 @@
             "'" ~ name | replace("'", "''") ~ "', \"" ~ name | replace('"', '""') ~ '"') %}
     {% endfor %}
     {#- Row numbers count from 1: a Parquet file's own row index (which
-        lets the file be read in parallel), a CSV file's reading order. -#}
-    {% if file.lower().endswith('.parquet') %}
-        {% set row_number, from_reader = 'file_row_number + 1', reader %}
+        lets the file be read in parallel), otherwise the reading order.
+        The reading order's column gets a name no column of the file has,
+        so that a file's own 'ordinality' or 'file_row_number' column stays
+        data (kept in the raw record) and never becomes the row number. -#}
+    {% if file.lower().endswith('.parquet') and 'file_row_number' not in lowered_names %}
+        {% set row_number = 'file_row_number + 1' %}
+        {% set from_reader = support_kpi.export_file_reader(file, parquet_row_number=true) %}
     {% else %}
-        {% set row_number, from_reader = 'ordinality', reader ~ ' with ordinality' %}
+        {% set index = namespace(name='export_row_index') %}
+        {% for _ in range(lowered_names | length + 1) %}
+            {% if index.name in lowered_names %}{% set index.name = '_' ~ index.name %}{% endif %}
+        {% endfor %}
+        {% set aliases = [] %}
+        {% for name in names %}
+            {% do aliases.append('"' ~ name | replace('"', '""') ~ '"') %}
+        {% endfor %}
+        {% set row_number = 'export_rows.' ~ index.name %}
+        {% set from_reader = support_kpi.export_file_reader(file) ~ ' with ordinality as export_rows('
+            ~ aliases | join(', ') ~ ', ' ~ index.name ~ ')' %}
     {% endif %}
     {{ return(
         'select ' ~ projections | join(', ')

@@ -55,6 +55,8 @@ EXPECTED_ROWS: dict[str, tuple[int, int, dict[str, int]]] = {
     "tickets_personal_data.csv": (2, 0, {"unparseable_created_at": 1}),
     "tickets_for_related_rows.csv": (1, 0, {}),
     "tickets_typed.parquet": (2, 0, {}),
+    "tickets_reader_column_names.csv": (2, 0, {}),
+    "tickets_reader_column_names.parquet": (2, 0, {}),
     "ticket_messages_orphans.csv": (1, 0, {"unknown_ticket": 1}),
     "ticket_messages_before_ticket.csv": (1, 0, {"message_before_ticket_created": 1}),
     "ticket_messages_roles.csv": (4, 0, {"unparseable_is_public": 1}),
@@ -212,6 +214,29 @@ def test_unknown_labels_are_kept_and_named(hostile_build):
     assert "Unmapped channel label 'pigeon post': 1 rows" in output
     assert "Unmapped status label 'limbo': 1 rows" in output
     assert "Unmapped author role label 'robot': 1 rows" in output
+
+
+def test_columns_named_like_the_readers_row_index_stay_data(hostile_build):
+    """A file's own `ordinality` (CSV) or `file_row_number` and
+    `export_row_index` (Parquet) columns are neither the row number nor an
+    error: rows are numbered 1, 2 in file order and the columns stay in the
+    raw record."""
+    warehouse, _ = hostile_build
+    rows = warehouse.execute(
+        "select ticket_id, source_row_number, raw_record "
+        "from main_staging.base_helpdesk__tickets "
+        "where ticket_id like 'RCN-%' or ticket_id like 'RCP-%' order by ticket_id"
+    ).fetchall()
+    assert [(ticket_id, number) for ticket_id, number, _ in rows] == [
+        ("RCN-1", 1),
+        ("RCN-2", 2),
+        ("RCP-1", 1),
+        ("RCP-2", 2),
+    ]
+    raw = {ticket_id: record for ticket_id, _, record in rows}
+    assert '"ordinality":"x"' in raw["RCN-2"]
+    assert '"file_row_number":90' in raw["RCP-2"]
+    assert '"export_row_index":"b"' in raw["RCP-2"]
 
 
 @pytest.mark.parametrize("folder", sorted(EXPECTED_ERRORS))
