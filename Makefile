@@ -30,8 +30,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 build: env
 	$(BIN)/dbt build
 
-# Parallel runs, one per core of a 2-core machine; JOBS=1 runs one at a time
-# (JOBS=0 keeps pytest in its own process, without pytest-xdist workers).
+# Parallel runs, one per core of a 2-core machine; JOBS=1 runs one at a time.
+# (JOBS=0 keeps pytest in its own process, without pytest-xdist workers, but
+# gives sqlfluff every core.)
 JOBS ?= 2
 
 # sqlfluff's worker pool leaves a harmless semaphore notice at exit; it is muted.
