@@ -217,24 +217,26 @@ def test_unknown_labels_are_kept_and_named(hostile_build):
 
 
 def test_columns_named_like_the_readers_row_index_stay_data(hostile_build):
-    """A file's own `ordinality` (CSV) or `file_row_number` and
-    `export_row_index` (Parquet) columns are neither the row number nor an
-    error: rows are numbered 1, 2 in file order and the columns stay in the
-    raw record."""
+    """A file's own `ordinality` (CSV), `file_row_number` (Parquet) or
+    `export_row_index` (both) columns are neither the row number nor an
+    error: rows are numbered in file order and the columns stay in the raw
+    record."""
     warehouse, _ = hostile_build
     rows = warehouse.execute(
         "select ticket_id, source_row_number, raw_record "
         "from main_staging.base_helpdesk__tickets "
         "where ticket_id like 'RCN-%' or ticket_id like 'RCP-%' order by ticket_id"
     ).fetchall()
+    # Numbered in file order, which is not key order in either file.
     assert [(ticket_id, number) for ticket_id, number, _ in rows] == [
-        ("RCN-1", 1),
-        ("RCN-2", 2),
-        ("RCP-1", 1),
-        ("RCP-2", 2),
+        ("RCN-1", 2),
+        ("RCN-2", 1),
+        ("RCP-1", 2),
+        ("RCP-2", 1),
     ]
     raw = {ticket_id: record for ticket_id, _, record in rows}
     assert '"ordinality":"x"' in raw["RCN-2"]
+    assert '"export_row_index":"3"' in raw["RCN-2"]
     assert '"file_row_number":90' in raw["RCP-2"]
     assert '"export_row_index":"b"' in raw["RCP-2"]
 
