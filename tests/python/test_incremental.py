@@ -389,11 +389,14 @@ def test_changed_row_filter_refuses_an_unqualified_column(tmp_path: Path) -> Non
     assert "qualify the column with its relation's alias ('alias.ticket_id')" in output
 
 
-def test_as_of_moved_back_matches_a_full_build_as_of_then(tmp_path: Path) -> None:
+def test_as_of_moved_back_in_another_zone_matches_a_full_build_as_of_then(tmp_path: Path) -> None:
     """A daily run whose as-of instant lies months before the last run's (a
     rebuild of the warehouse as it stood) drops what happened since, as a full
     build at that instant does: tickets created later are gone, tickets then
-    still open are open again."""
+    still open are open again. Reporting days and business hours are in
+    Berlin's time, not UTC, so the daily run's day boundaries are tested
+    too."""
+    zones = {"reporting_timezone": "Europe/Berlin", "business_timezone": "Europe/Berlin"}
     exports = tmp_path / "exports"
     generate(exports, 800, seed=31, fmt="parquet")
     with duckdb.connect() as connection:
@@ -405,14 +408,17 @@ def test_as_of_moved_back_matches_a_full_build_as_of_then(tmp_path: Path) -> Non
 
     incremental = tmp_path / "incremental.duckdb"
     work = tmp_path / "work"
-    assert_ok(run_dbt(MODELS_ONLY, warehouse=incremental, exports=exports, work_dir=work))
+    first = run_dbt(
+        MODELS_ONLY, warehouse=incremental, exports=exports, work_dir=work, extra_vars=zones
+    )
+    assert_ok(first)
     latest_digests = _digests(incremental)
     moved_back = run_dbt(
         MODELS_ONLY,
         warehouse=incremental,
         exports=exports,
         work_dir=work,
-        extra_vars={"as_of": earlier},
+        extra_vars={**zones, "as_of": earlier},
     )
     assert_ok(moved_back)
     # A daily run: no file read again, the tickets updated since recomputed,
@@ -432,7 +438,7 @@ def test_as_of_moved_back_matches_a_full_build_as_of_then(tmp_path: Path) -> Non
             warehouse=full,
             exports=exports,
             work_dir=tmp_path / "full",
-            extra_vars={"as_of": earlier},
+            extra_vars={**zones, "as_of": earlier},
         )
     )
     full_digests = _digests(full)
