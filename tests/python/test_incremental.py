@@ -406,24 +406,24 @@ def test_as_of_moved_back_in_another_zone_matches_a_full_build_as_of_then(tmp_pa
         ).fetchone()[0]
     earlier = (latest - timedelta(days=75)).strftime("%Y-%m-%d %H:%M:%S")
 
+    def build(warehouse: Path, **as_of: str) -> str:
+        result = run_dbt(
+            MODELS_ONLY,
+            warehouse=warehouse,
+            exports=exports,
+            work_dir=warehouse.with_suffix(""),
+            extra_vars={**zones, **as_of},
+        )
+        assert_ok(result)
+        return result.stdout
+
     incremental = tmp_path / "incremental.duckdb"
-    work = tmp_path / "work"
-    first = run_dbt(
-        MODELS_ONLY, warehouse=incremental, exports=exports, work_dir=work, extra_vars=zones
-    )
-    assert_ok(first)
+    build(incremental)
     latest_digests = _digests(incremental)
-    moved_back = run_dbt(
-        MODELS_ONLY,
-        warehouse=incremental,
-        exports=exports,
-        work_dir=work,
-        extra_vars={**zones, "as_of": earlier},
-    )
-    assert_ok(moved_back)
+    moved_back = build(incremental, as_of=earlier)
     # A daily run: no file read again, the tickets updated since recomputed,
     # not all of them.
-    assert "tickets: 3 export file(s), all read before" in moved_back.stdout
+    assert "tickets: 3 export file(s), all read before" in moved_back
     with duckdb.connect(str(incremental), read_only=True) as connection:
         changed, staged = connection.execute(
             "select (select count(*) from main_intermediate.int_tickets_changed),"
@@ -432,15 +432,7 @@ def test_as_of_moved_back_in_another_zone_matches_a_full_build_as_of_then(tmp_pa
     assert 0 < changed < staged
 
     full = tmp_path / "full.duckdb"
-    assert_ok(
-        run_dbt(
-            MODELS_ONLY,
-            warehouse=full,
-            exports=exports,
-            work_dir=tmp_path / "full",
-            extra_vars={**zones, "as_of": earlier},
-        )
-    )
+    build(full, as_of=earlier)
     full_digests = _digests(full)
     assert full_digests != latest_digests, "the earlier as-of instant changed nothing"
     incremental_digests = _digests(incremental)
