@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import PROJECT_DIR, assert_ok, run_dbt
+from conftest import PROJECT_DIR, assert_ok, run_dbt, warehouse_copy
 
 ANALYSES = sorted(path.stem for path in (PROJECT_DIR / "analyses").glob("*.sql"))
 
@@ -21,7 +21,7 @@ def compiled_analyses(
     work_dir = tmp_path_factory.mktemp("analyses")
     result = run_dbt(
         ["compile", "--select", "resource_type:analysis"],
-        warehouse=built_warehouse,
+        warehouse=warehouse_copy(built_warehouse, work_dir),
         exports=generated_exports,
         work_dir=work_dir,
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from conftest import assert_ok, run_dbt
+from conftest import assert_ok, run_dbt, warehouse_copy
 
 
 def test_every_model_and_column_is_described(built_warehouse, generated_exports, tmp_path):
     result = run_dbt(
         ["docs", "generate"],
-        warehouse=built_warehouse,
+        warehouse=warehouse_copy(built_warehouse, tmp_path),
         exports=generated_exports,
         work_dir=tmp_path,
     )
