@@ -3,11 +3,12 @@
 Generated exports are built once in full; then daily exports arrive in the
 same folder (new tickets with their messages and surveys, late updates that
 solve old open tickets, new orders), plus a late survey for an old ticket, a
-ticket created months ago that no earlier export held (with a message moved to
-it from another old ticket), and late changes to old orders (one cancelled,
-one moved to another customer, one seen for the first time), and the
-warehouse is updated incrementally after each. A full refresh of a second
-warehouse on the final folder must give byte-for-byte the same marts.
+ticket created months ago that no earlier export held (with a message and a
+survey response moved to it from other old tickets), and late changes to old
+orders (one cancelled, one moved to another customer, one seen for the first
+time), and the warehouse is updated incrementally after each. A full refresh
+of a second warehouse on the final folder must give byte-for-byte the same
+marts.
 """
 
 from __future__ import annotations
@@ -44,14 +45,15 @@ def _add_daily_export(live: Path, scratch: Path) -> list[str]:
     return sorted(written)
 
 
-def _add_late_arrivals(live: Path) -> tuple[str, str, str]:
+def _add_late_arrivals(live: Path) -> tuple[str, str, str, str]:
     """A CSAT for an old solved ticket, an old ticket seen for the first time with
-    a message moved to it from another old ticket, an old ticket moved to
-    another customer, and late changes to the two oldest purchases plus an old
-    order seen for the first time.
+    a message and a survey response moved to it from other old tickets, an old
+    ticket moved to another customer, and late changes to the two oldest
+    purchases plus an old order seen for the first time.
 
     Returns the id of the order moved to another customer, of the order whose
-    customer it moved to, and of the ticket the message left.
+    customer it moved to, of the ticket the message left and of the ticket the
+    survey response left.
     """
     con = duckdb.connect()
     try:
@@ -66,21 +68,6 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str]:
             limit 1
             """
         ).fetchone()
-        con.execute(
-            f"""
-            copy (
-                select
-                    'late-csat-1' as response_id,
-                    '{old[0]}' as ticket_id,
-                    'csat' as survey_type,
-                    2 as score,
-                    max(updated_at) + interval 2 hour as responded_at,
-                    '{old[1]}' as respondent_email,
-                    'answered late' as comment
-                from {tickets}
-            ) to '{live}/surveys_export_late.parquet' (format parquet)
-            """
-        )
         # The latest version of each ticket.
         latest = f"""(
             select * from {tickets}
@@ -124,6 +111,41 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str]:
             limit 1
             """
         ).fetchone()[0]
+        # The response to the oldest solved ticket of a third one-ticket
+        # customer moves to LATE-OLD-1 too.
+        surveys = f"read_parquet('{live}/surveys*.parquet', union_by_name = true)"
+        survey_moved = con.execute(
+            f"""
+            select surveys.response_id, surveys.ticket_id
+            from {surveys} as surveys
+            inner join {latest} as tickets
+                on surveys.ticket_id = tickets.ticket_id
+            where tickets.solved_at is not null
+                and tickets.ticket_id not in ('{message_left[1]}', '{ticket_moved}')
+                and lower(trim(tickets.requester_email)) in {lone_customers}
+            order by tickets.created_at, surveys.response_id
+            limit 1
+            """
+        ).fetchone()
+        con.execute(
+            f"""
+            copy (
+                select
+                    'late-csat-1' as response_id,
+                    '{old[0]}' as ticket_id,
+                    'csat' as survey_type,
+                    2 as score,
+                    max(updated_at) + interval 2 hour as responded_at,
+                    '{old[1]}' as respondent_email,
+                    'answered late' as comment
+                from {tickets}
+                union all by name
+                select * replace ('LATE-OLD-1' as ticket_id)
+                from {surveys}
+                where response_id = '{survey_moved[0]}'
+            ) to '{live}/surveys_export_late.parquet' (format parquet)
+            """
+        )
         busiest, busiest_tickets = con.execute(
             f"""
             select min(requester_email), count(distinct ticket_id)
@@ -219,7 +241,7 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str]:
         )
     finally:
         con.close()
-    return moved, target, message_left[1]
+    return moved, target, message_left[1], survey_moved[1]
 
 
 def _add_stuck_ticket(live: Path) -> None:
@@ -301,7 +323,7 @@ def test_incremental_loads_match_a_full_refresh(tmp_path: Path) -> None:
         added = _add_daily_export(live, tmp_path / f"scratch{day}")
         assert any(name.startswith("tickets_") for name in added)
         if day == 1:
-            moved, target, message_left = _add_late_arrivals(live)
+            moved, target, message_left, survey_left = _add_late_arrivals(live)
         result = run_dbt(MODELS_ONLY, warehouse=incremental, exports=live, work_dir=work)
         assert_ok(result)
         # The run recomputed a few tickets and customers, not all of them,
@@ -322,10 +344,13 @@ def test_incremental_loads_match_a_full_refresh(tmp_path: Path) -> None:
         if day == 1:
             with duckdb.connect(str(incremental), read_only=True) as connection:
                 left = connection.execute(
-                    "select count(*) from main_intermediate.int_tickets_changed"
-                    f" where ticket_id = '{message_left}'"
-                ).fetchone()
-            assert left == (1,), "the ticket a message moved away from was not recomputed"
+                    "select ticket_id from main_intermediate.int_tickets_changed"
+                    f" where ticket_id in ('{message_left}', '{survey_left}') order by all"
+                ).fetchall()
+            assert left == sorted([(message_left,), (survey_left,)]), (
+                "the tickets a message and a survey response moved away from"
+                " were not both recomputed"
+            )
         assert 0 < customers < all_customers / 4
         # Only the new files were read on the daily run.
         new_ticket_files = 1 if day == 0 else 2
