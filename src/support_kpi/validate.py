@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -516,7 +517,12 @@ def _pyspark_cannot_exit() -> Iterator[None]:
 def _import_great_expectations() -> SimpleNamespace:
     # Usage statistics off before the first import; nothing here needs the network.
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
-    with _pyspark_cannot_exit():
+    with _pyspark_cannot_exit(), warnings.catch_warnings():
+        # PySpark, there for the Spark target only, warns about the pandas
+        # version when Great Expectations probes it: not this command's concern.
+        warnings.filterwarnings(
+            "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+        )
         import great_expectations as gx
         import great_expectations.expectations as gxe
         from great_expectations.data_context.types.base import (
