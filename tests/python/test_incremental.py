@@ -83,21 +83,34 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str, str]:
             group by all
             having count(distinct ticket_id) = 1
         )"""
+
+        def first_of_a_lone_old_ticket(
+            rows: str, key: str, order: str, excluded: tuple[str, ...] = ()
+        ) -> tuple[str, str]:
+            """`key` and ticket of the first row of `rows` (by its ticket's creation,
+            then `order`) whose ticket is solved, not in `excluded`, and its
+            customer's only one: nothing else recomputes that ticket."""
+            skipped = ", ".join(f"'{ticket}'" for ticket in excluded) or "''"
+            return con.execute(
+                f"""
+                select versions.{key}, versions.ticket_id
+                from {rows} as versions
+                inner join {latest} as tickets
+                    on versions.ticket_id = tickets.ticket_id
+                where tickets.solved_at is not null
+                    and tickets.ticket_id not in ({skipped})
+                    and lower(trim(tickets.requester_email)) in {lone_customers}
+                order by tickets.created_at, {order}
+                limit 1
+                """
+            ).fetchone()
+
         # The first message of the oldest solved ticket of a one-ticket
-        # customer (nothing else recomputes that ticket) moves to LATE-OLD-1.
+        # customer moves to LATE-OLD-1.
         messages = f"read_parquet('{live}/ticket_messages*.parquet', union_by_name = true)"
-        message_left = con.execute(
-            f"""
-            select messages.message_id, messages.ticket_id
-            from {messages} as messages
-            inner join {latest} as tickets
-                on messages.ticket_id = tickets.ticket_id
-            where tickets.solved_at is not null
-                and lower(trim(tickets.requester_email)) in {lone_customers}
-            order by tickets.created_at, messages.created_at, messages.message_id
-            limit 1
-            """
-        ).fetchone()
+        message_left = first_of_a_lone_old_ticket(
+            messages, "message_id", "versions.created_at, versions.message_id"
+        )
         # The oldest solved ticket of another one-ticket customer moves to a
         # customer who has other tickets: both customers' figures change.
         ticket_moved = con.execute(
@@ -114,19 +127,9 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str, str]:
         # The response to the oldest solved ticket of a third one-ticket
         # customer moves to LATE-OLD-1 too.
         surveys = f"read_parquet('{live}/surveys*.parquet', union_by_name = true)"
-        survey_moved = con.execute(
-            f"""
-            select surveys.response_id, surveys.ticket_id
-            from {surveys} as surveys
-            inner join {latest} as tickets
-                on surveys.ticket_id = tickets.ticket_id
-            where tickets.solved_at is not null
-                and tickets.ticket_id not in ('{message_left[1]}', '{ticket_moved}')
-                and lower(trim(tickets.requester_email)) in {lone_customers}
-            order by tickets.created_at, surveys.response_id
-            limit 1
-            """
-        ).fetchone()
+        survey_moved = first_of_a_lone_old_ticket(
+            surveys, "response_id", "versions.response_id", (message_left[1], ticket_moved)
+        )
         con.execute(
             f"""
             copy (
