@@ -123,6 +123,33 @@ def test_memory_limit_setting_reaches_duckdb(bench_run, monkeypatch) -> None:
     assert "953.6 MiB" in shown.stdout  # 1 GB as DuckDB reports it
 
 
+@pytest.mark.parametrize(
+    ("settings", "threads"),
+    [
+        ({}, 2),
+        ({"SUPPORT_KPI_DUCKDB_MEMORY_LIMIT": "1GB"}, 1),
+        ({"SUPPORT_KPI_DUCKDB_MEMORY_LIMIT": "1GB", "SUPPORT_KPI_THREADS": "2"}, 2),
+    ],
+    ids=["defaults", "limit-alone", "limit-and-threads"],
+)
+def test_a_memory_limit_builds_one_model_at_a_time_by_default(
+    bench_run, tmp_path, monkeypatch, settings, threads
+) -> None:
+    # Two models sharing one limit spill far more than one at a time does;
+    # the profile's thread default follows the limit unless told otherwise.
+    for name in ("SUPPORT_KPI_DUCKDB_MEMORY_LIMIT", "SUPPORT_KPI_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    seeded = run_dbt(
+        ["seed", "--select", "role_labels"],
+        warehouse=tmp_path / "warehouse.duckdb",
+        exports=bench_run["exports"],
+        work_dir=tmp_path,
+        extra_env=settings,
+    )
+    assert seeded.returncode == 0, seeded.stdout[-2000:]
+    assert f"Concurrency: {threads} threads" in seeded.stdout
+
+
 def test_results_file_is_sorted_json(bench_run) -> None:
     path = bench_run["root"] / "results" / "latest.json"
     text = path.read_text(encoding="utf-8")
