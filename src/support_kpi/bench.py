@@ -837,7 +837,7 @@ def bench_scale(
         # Models built at once, as dbt logged it, and the memory limit asked
         # for (null: the profile's default).
         "dbt_threads": logged_threads(models.log),
-        "duckdb_memory_limit": os.environ.get("SUPPORT_KPI_DUCKDB_MEMORY_LIMIT"),
+        "duckdb_memory_limit": os.environ.get("SUPPORT_KPI_DUCKDB_MEMORY_LIMIT") or None,
         "build_all_peak_mib": None if everything is None else everything.peak_mib,
         "reference_peak_mib": reference.peak_mib,
         "rows_per_s": round(input_rows / build_models_s),
