@@ -105,6 +105,23 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str, str]:
                 """
             ).fetchone()
 
+        def write_late_export(
+            entity: str, new_row: str, rows: str, replaced: str, where: str
+        ) -> None:
+            """`<entity>_export_late.parquet`: the row `new_row` selects, and the
+            rows of `rows` that match `where` with `replaced` columns changed."""
+            con.execute(
+                f"""
+                copy (
+                    {new_row}
+                    union all by name
+                    select * replace ({replaced})
+                    from {rows}
+                    where {where}
+                ) to '{live}/{entity}_export_late.parquet' (format parquet)
+                """
+            )
+
         # The first message of the oldest solved ticket of a one-ticket
         # customer moves to LATE-OLD-1.
         messages = f"read_parquet('{live}/ticket_messages*.parquet', union_by_name = true)"
@@ -130,24 +147,22 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str, str]:
         survey_moved = first_of_a_lone_old_ticket(
             surveys, "response_id", "versions.response_id", (message_left[1], ticket_moved)
         )
-        con.execute(
+        write_late_export(
+            "surveys",
             f"""
-            copy (
-                select
-                    'late-csat-1' as response_id,
-                    '{old[0]}' as ticket_id,
-                    'csat' as survey_type,
-                    2 as score,
-                    max(updated_at) + interval 2 hour as responded_at,
-                    '{old[1]}' as respondent_email,
-                    'answered late' as comment
-                from {tickets}
-                union all by name
-                select * replace ('LATE-OLD-1' as ticket_id)
-                from {surveys}
-                where response_id = '{survey_moved[0]}'
-            ) to '{live}/surveys_export_late.parquet' (format parquet)
-            """
+            select
+                'late-csat-1' as response_id,
+                '{old[0]}' as ticket_id,
+                'csat' as survey_type,
+                2 as score,
+                max(updated_at) + interval 2 hour as responded_at,
+                '{old[1]}' as respondent_email,
+                'answered late' as comment
+            from {tickets}
+            """,
+            surveys,
+            "'LATE-OLD-1' as ticket_id",
+            f"response_id = '{survey_moved[0]}'",
         )
         busiest, busiest_tickets = con.execute(
             f"""
@@ -160,41 +175,37 @@ def _add_late_arrivals(live: Path) -> tuple[str, str, str, str]:
             """
         ).fetchone()
         assert busiest_tickets > 1
-        con.execute(
+        write_late_export(
+            "tickets",
             f"""
-            copy (
-                select
-                    'LATE-OLD-1' as ticket_id,
-                    min(created_at) + interval 40 day as created_at,
-                    max(updated_at) + interval 2 hour as updated_at,
-                    'email' as channel,
-                    'solved' as status,
-                    '{old[1]}' as requester_email,
-                    min(created_at) + interval 41 day as solved_at
-                from {tickets}
-                union all by name
-                select * replace ('{busiest}' as requester_email)
-                from {latest}
-                where ticket_id = '{ticket_moved}'
-            ) to '{live}/tickets_export_late.parquet' (format parquet)
-            """
+            select
+                'LATE-OLD-1' as ticket_id,
+                min(created_at) + interval 40 day as created_at,
+                max(updated_at) + interval 2 hour as updated_at,
+                'email' as channel,
+                'solved' as status,
+                '{old[1]}' as requester_email,
+                min(created_at) + interval 41 day as solved_at
+            from {tickets}
+            """,
+            latest,
+            f"'{busiest}' as requester_email",
+            f"ticket_id = '{ticket_moved}'",
         )
-        con.execute(
+        write_late_export(
+            "ticket_messages",
             f"""
-            copy (
-                select
-                    'LATE-OLD-1-m1' as message_id,
-                    'LATE-OLD-1' as ticket_id,
-                    min(created_at) + interval 40 day + interval 30 minute as created_at,
-                    'agent' as author_role,
-                    true as is_public
-                from {tickets}
-                union all by name
-                select * replace ('LATE-OLD-1' as ticket_id)
-                from {messages}
-                where message_id = '{message_left[0]}'
-            ) to '{live}/ticket_messages_export_late.parquet' (format parquet)
-            """
+            select
+                'LATE-OLD-1-m1' as message_id,
+                'LATE-OLD-1' as ticket_id,
+                min(created_at) + interval 40 day + interval 30 minute as created_at,
+                'agent' as author_role,
+                true as is_public
+            from {tickets}
+            """,
+            messages,
+            "'LATE-OLD-1' as ticket_id",
+            f"message_id = '{message_left[0]}'",
         )
         orders = f"read_parquet('{live}/orders*.parquet', union_by_name = true)"
         con.execute(
